@@ -1,0 +1,40 @@
+import type {
+  ApiKeysTable,
+  CustomersTable,
+  EventsTable,
+  IdentitiesTable,
+  IdentityConflictsTable,
+  InteractionsTable,
+  MergesTable,
+  OrderItemsTable,
+  OrdersTable,
+  ProductsTable,
+  SettingsTable,
+} from './tables/identify.table.js'
+
+/** Every table idic keeps, by name. Each stage adds its tables here. */
+export interface Database {
+  api_keys: ApiKeysTable
+  customers: CustomersTable
+  identities: IdentitiesTable
+  merges: MergesTable
+  identity_conflicts: IdentityConflictsTable
+  events: EventsTable
+  products: ProductsTable
+  orders: OrdersTable
+  order_items: OrderItemsTable
+  interactions: InteractionsTable
+  settings: SettingsTable
+}
+
+/** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
+export const CUSTOMER_KEYED_TABLES = [
+  'customers',
+  'identities',
+  'merges',
+  'identity_conflicts',
+  'events',
+  'orders',
+  'order_items',
+  'interactions',
+] as const satisfies readonly (keyof Database)[]

@@ -1,0 +1,114 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './database.js'
+
+export const ENGINES = ['sqlite', 'postgres'] as const
+export type Engine = (typeof ENGINES)[number]
+
+/**
+ * What differs between the engines, as flags read by the code that needs them, so that no
+ * module tests `engine === 'postgres'` on its own.
+ */
+export interface EngineCapabilities {
+  readonly engine: Engine
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParameters: number
+  /** SQL expression turning a text column holding JSON into a value at a key path. */
+  readonly jsonText: (column: string, key: string) => string
+}
+
+const SQLITE_CAPABILITIES: EngineCapabilities = {
+  engine: 'sqlite',
+  maxParameters: 32_000,
+  jsonText: (column, key) => `json_extract(${column}, '$.${key}')`,
+}
+
+const POSTGRES_CAPABILITIES: EngineCapabilities = {
+  engine: 'postgres',
+  maxParameters: 65_000,
+  jsonText: (column, key) => `(${column}::jsonb ->> '${key}')`,
+}
+
+/** An open database: the query builder, what engine it is, and how to close it. */
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly capabilities: EngineCapabilities
+  /** The better-sqlite3 handle when the engine is SQLite (for bulk paths and backups). */
+  readonly sqlite: BetterSqlite3.Database | null
+  close(): Promise<void>
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL only: schema to use (search_path); created if missing. */
+  readonly schema?: string
+  /** PostgreSQL only: pool size. */
+  readonly poolSize?: number
+}
+
+let pgTypesConfigured = false
+
+function configurePgTypes(): void {
+  if (pgTypesConfigured) return
+  // int8 (COUNT, SUM of integers, epoch-ms columns) and numeric as JS numbers: every value
+  // idic stores fits within 2^53.
+  pg.types.setTypeParser(20, (value) => Number(value))
+  pg.types.setTypeParser(1700, (value) => Number(value))
+  pgTypesConfigured = true
+}
+
+/**
+ * Opens the database a URL names: `sqlite:PATH` (`sqlite::memory:` for a throwaway one) or
+ * `postgres://…`.
+ */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length))
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return openPostgres(url, options)
+  }
+  throw new Error(
+    `Unsupported database URL "${url}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE`,
+  )
+}
+
+function openSqlite(path: string): Store {
+  const sqlite = new BetterSqlite3(path === '' ? ':memory:' : path)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    capabilities: SQLITE_CAPABILITIES,
+    sqlite,
+    close: () => db.destroy(),
+  }
+}
+
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  configurePgTypes()
+  const schema = options.schema
+  if (schema !== undefined) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name "${schema}"`)
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    } finally {
+      await admin.end()
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    capabilities: POSTGRES_CAPABILITIES,
+    sqlite: null,
+    close: () => db.destroy(),
+  }
+}

@@ -1,0 +1,34 @@
+import { Migrator, type Migration, type MigrationResult } from 'kysely'
+import type { Kysely } from 'kysely'
+import * as core0001 from './migrations/0001-core.js'
+
+/**
+ * Every migration, by name. Names sort in the order they apply; each stage appends its own.
+ * Listed statically (not read from a folder) so the same list serves tsx, tests and the build.
+ */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-core': core0001,
+}
+
+export interface MigrationReport {
+  readonly applied: readonly string[]
+}
+
+/** Brings the schema to the latest version; names the migration that failed, if one did. */
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+    allowUnorderedMigrations: true,
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  const applied = (results ?? [])
+    .filter((r: MigrationResult) => r.status === 'Success')
+    .map((r) => r.migrationName)
+  const failedResult = (results ?? []).find((r) => r.status === 'Error')
+  if (error !== undefined) {
+    const name = failedResult?.migrationName ?? 'unknown'
+    throw new Error(`Migration ${name} failed: ${String(error)}`, { cause: error })
+  }
+  return { applied }
+}
