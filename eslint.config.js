@@ -46,7 +46,10 @@ export default tseslint.config(
     files: ['src/numeric/**'],
     ignores: ['src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', stageImportBan('numeric/ is pure: no store, api, cli, config or node:*')],
+      'no-restricted-imports': [
+        'error',
+        stageImportBan('numeric/ is pure: no store, api, cli, config or node:*'),
+      ],
     },
   },
 )
