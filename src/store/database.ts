@@ -11,6 +11,7 @@ import type {
   ProductsTable,
   SettingsTable,
 } from './tables/identify.table.js'
+import type { OrderReturnsTable } from './tables/import.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -23,6 +24,7 @@ export interface Database {
   products: ProductsTable
   orders: OrdersTable
   order_items: OrderItemsTable
+  order_returns: OrderReturnsTable
   interactions: InteractionsTable
   settings: SettingsTable
 }
@@ -36,5 +38,6 @@ export const CUSTOMER_KEYED_TABLES = [
   'events',
   'orders',
   'order_items',
+  'order_returns',
   'interactions',
 ] as const satisfies readonly (keyof Database)[]
