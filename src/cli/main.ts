@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
+import { importCommand } from './commands/import.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { profileCommand } from './commands/profile.command.js'
 import { serveCommand } from './commands/serve.command.js'
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     keysCommand(),
     profileCommand(),
     statsCommand(),
+    importCommand(),
     dbCommand(),
   ]) {
     program.addCommand(command)

@@ -86,7 +86,6 @@ export function renderImportReport(report: ImportReport): string {
     `Imported ${report.file} (${report.format}) in ${(report.elapsedMs / 1000).toFixed(1)} s, ${n(report.rowsPerSecond)} rows/s`,
     `  rows read       ${n(report.rowsRead)}`,
     `  rows imported   ${n(report.rowsImported)}`,
-    `  customers new   ${n(report.customersCreated)}`,
   ]
   for (const [table, count] of Object.entries(report.inserted)) {
     lines.push(`  ${`${table} new`.padEnd(15)} ${n(count)}`)
