@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
+import { demoCommand } from './commands/demo.command.js'
 import { importCommand } from './commands/import.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { profileCommand } from './commands/profile.command.js'
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     profileCommand(),
     statsCommand(),
     importCommand(),
+    demoCommand(),
     dbCommand(),
   ]) {
     program.addCommand(command)
