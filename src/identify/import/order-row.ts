@@ -204,13 +204,13 @@ export class OrderRowParser {
     if (quantity === null) return skip('bad_quantity', line)
     const price = parseNumber(cell('price') ?? '')
     if (price === null) return skip('bad_price', line)
-    // Accounting adjustments (Online Retail's bad-debt rows), not sales.
-    if (price < 0) return skip('negative_price', line)
-    if (quantity === 0) return skip('zero_quantity', line)
     const customer = emptyToNull(cell('customer'))
     if (customer === null && this.options.keepAnonymous !== true) {
       return skip('missing_customer', line)
     }
+    // Accounting adjustments (Online Retail's bad-debt rows), not sales.
+    if (price < 0) return skip('negative_price', line)
+    if (quantity === 0) return skip('zero_quantity', line)
     // A cancellation invoice (online-retail's `C…`) or a negative quantity gives units back.
     const isReturn =
       quantity < 0 || (this.options.format === 'online-retail' && orderId.startsWith('C'))

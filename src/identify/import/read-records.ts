@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
-import type { Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { parse, type Parser } from 'csv-parse'
 
@@ -38,11 +38,19 @@ export async function openRecordFile(path: string, syntax: RecordSyntax): Promis
   const gzipped = await isGzip(path)
   const raw = createReadStream(path, { highWaterMark: 1 << 20 })
   let bytesRead = 0
-  raw.on('data', (chunk: Buffer | string) => {
-    bytesRead += chunk.length
-  })
-  const text: Readable = gzipped ? raw.pipe(createGunzip()) : raw
-  if (gzipped) raw.on('error', (error) => text.destroy(error))
+  // Counted in a pass-through, not with a 'data' listener: that would set the file flowing
+  // before anyone reads, and rows would be lost while the import waits for its transaction.
+  const counted = raw.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytesRead += chunk.length
+        done(null, chunk)
+      },
+    }),
+  )
+  raw.on('error', (error) => counted.destroy(error))
+  const text: Readable = gzipped ? counted.pipe(createGunzip()) : counted
+  if (gzipped) counted.on('error', (error) => text.destroy(error))
   return {
     records: syntax === 'csv' ? csvRecords(text) : whitespaceRecords(text),
     totalBytes: size,
