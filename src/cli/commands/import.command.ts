@@ -34,8 +34,7 @@ function progressBar(json: boolean): {
   update: (progress: ImportProgress) => void
   stop: () => void
 } {
-  if (json || !process.stdout.isTTY)
-    return { update: () => undefined, stop: () => undefined }
+  if (json || !process.stdout.isTTY) return { update: () => undefined, stop: () => undefined }
   const bar = new cliProgress.SingleBar(
     {
       format: 'importing [{bar}] {percentage}% | {rows} rows | {eta_formatted} left',

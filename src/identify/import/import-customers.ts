@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.js'
-import { parseJsonObject } from '../../core/json.js'
+import { parseJsonObject, type JsonObject } from '../../core/json.js'
 import type { SqlValue } from '../../store/bulk-statements.js'
 import { parseCustomerRow, planCustomerColumns, type ListedCustomer } from './catalog-row.js'
 import type { ImportDeps } from './import-orders.js'
@@ -78,6 +78,10 @@ export async function importCustomers(
           identities.push(['user_id', customer.id, customerId, nowMs])
           owners.set(`user_id:${customer.id}`, customerId)
         }
+        // Later rows of this batch must see that this customer has a user id.
+        let ids = userIdsOf.get(customerId)
+        if (ids === undefined) userIdsOf.set(customerId, (ids = new Set()))
+        ids.add(customer.id)
         if (customer.email !== null && byEmail === undefined) {
           identities.push(['email', customer.email, customerId, nowMs])
           owners.set(`email:${customer.email}`, customerId)
@@ -107,15 +111,22 @@ export async function importCustomers(
       await bulk.insert(
         'customers',
         ['id', 'traits', 'email', 'first_seen_at', 'last_seen_at', 'manager_id', 'created_at'],
-        resolved.map((r) => [
-          r.customerId,
-          JSON.stringify({ ...parseJsonObject(stored.get(r.customerId)), ...r.listed.traits }),
-          r.listed.email,
-          nowMs,
-          nowMs,
-          null,
-          nowMs,
-        ]),
+        // One row per customer: a customer known under two listed ids gets both rows' traits.
+        [
+          ...resolved
+            .reduce((merged, r) => {
+              const prior = merged.get(r.customerId)
+              merged.set(r.customerId, {
+                traits: {
+                  ...(prior?.traits ?? parseJsonObject(stored.get(r.customerId))),
+                  ...r.listed.traits,
+                },
+                email: r.listed.email ?? prior?.email ?? null,
+              })
+              return merged
+            }, new Map<string, { traits: JsonObject; email: string | null }>())
+            .entries(),
+        ].map(([id, c]) => [id, JSON.stringify(c.traits), c.email, nowMs, nowMs, null, nowMs]),
         'ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, email = COALESCE(excluded.email, customers.email)',
       )
       const created = resolved.filter((r) => r.isNew).length
