@@ -376,7 +376,11 @@ export class OrderImportWriter {
           'o.placed_at',
         ])
         .where('i.customer_id', 'in', customerIds)
-        .where('i.product_id', 'in', [...new Set(chunk.map((r) => r.productId))])
+        // `|| ''` keeps the planner on the (customer_id, …) key: a customer has few lines, a
+        // popular product thousands.
+        .where(sql<string>`${sql.ref('i.product_id')} || ''`, 'in', [
+          ...new Set(chunk.map((r) => r.productId)),
+        ])
         .whereRef('i.returned_quantity', '<', 'i.quantity')
         .execute()
       for (const row of rows) {
