@@ -139,7 +139,8 @@ export function simulateDemoPerson(
   const rng = new SeededRandom(seed, index + 1)
   const isCustomer = index < customers
   const userId = isCustomer ? demoUserId(seed, index) : null
-  const anonymousId = `anon-${seed}-${String(index + 1).padStart(6, '0')}`
+  // The browser's id; a customer who later shops from a second device gets a second one.
+  let anonymousId = `anon-${seed}-${String(index + 1).padStart(6, '0')}`
   const events: Record<string, unknown>[] = []
   let sequence = 0
   const tastes = CATEGORIES.map(() => rng.gamma(0.4, 1))
@@ -226,7 +227,7 @@ export function simulateDemoPerson(
     at = browse(at, identified)
     if (!identified) {
       identified = true
-      emit(at, { type: 'identify', traits }, true)
+      emit(at, { type: 'identify', traits: orders === 0 ? traits : {} }, true)
     }
     const target = rng.gamma(MODEL.p, spendRate)
     const lines: { product: DemoProduct; quantity: number }[] = []
@@ -284,9 +285,15 @@ export function simulateDemoPerson(
       )
     }
     if (rng.chance(dropout)) alive = false
+    // A new device: the next session is anonymous until the customer logs in, and ingestion
+    // merges the two profiles when it does.
+    if (alive && orders === 1 && rng.chance(0.15)) {
+      anonymousId = `${anonymousId}-2`
+      identified = false
+    }
     const gap = rng.exponential(rate) * DAY_MS
     // Window shopping between orders.
-    if (alive && rng.chance(0.5) && at + gap / 2 < nowMs) browse(at + gap / 2, true)
+    if (alive && rng.chance(0.5) && at + gap / 2 < nowMs) browse(at + gap / 2, identified)
     at += gap
   }
   return { index, userId, events, orders }
