@@ -1,7 +1,7 @@
 import { fitLogParams, type FitResult } from '../../numeric/fit-log-params.js'
 import type { Objective } from '../../numeric/minimize-bfgs.js'
 import { hyp2f1 } from '../../numeric/hyp2f1.js'
-import { betaln, digamma, gammaln, logAddExp } from '../../numeric/special.js'
+import { betaln, digamma, gammaln } from '../../numeric/special.js'
 import type { SummaryGroups } from './customer-summary.js'
 
 export const BG_NBD_PARAMS = ['r', 'alpha', 'a', 'b'] as const
@@ -9,15 +9,43 @@ export type BgNbdParam = (typeof BG_NBD_PARAMS)[number]
 export type BgNbdParams = Readonly<Record<BgNbdParam, number>>
 export type BgNbdFit = FitResult<BgNbdParam>
 
+/** Distinct values of `values` and, for each entry, the index of its value. */
+function distinctIndex(values: Float64Array): {
+  readonly values: Float64Array
+  readonly index: Int32Array
+} {
+  const seen = new Map<number, number>()
+  const distinct: number[] = []
+  const index = new Int32Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    let k = seen.get(v)
+    if (k === undefined) {
+      k = distinct.length
+      seen.set(v, k)
+      distinct.push(v)
+    }
+    index[i] = k
+  }
+  return { values: Float64Array.from(distinct), index }
+}
+
 /**
  * −ln L of the BG/NBD model over grouped summaries, as a function of the log-parameters, with
  * its analytic gradient. Terms that depend on x alone (log-gammas, digammas) are recomputed only
- * when x changes, so data sorted by x (as {@link groupSummaries} returns it) costs two logarithms
- * and one exponential per group.
+ * when x changes, and ln(α + T), ln(α + t_x) once per distinct T and t_x (whole days give a few
+ * hundred), so data sorted by x (as `groupSummaries` returns it) costs one exponential and one
+ * log1p per group.
  */
-function bgNbdObjective(data: SummaryGroups): Objective {
-  const { x: xs, tx: txs, T: Ts, weight } = data
+export function bgNbdObjective(data: SummaryGroups): Objective {
+  const { x: xs, weight } = data
   const n = xs.length
+  const ages = distinctIndex(data.T)
+  const recencies = distinctIndex(data.tx)
+  const lnT = new Float64Array(ages.values.length)
+  const invT = new Float64Array(ages.values.length)
+  const lnTx = new Float64Array(recencies.values.length)
+  const invTx = new Float64Array(recencies.values.length)
   let totalWeight = 0
   for (let i = 0; i < n; i++) totalWeight += weight[i]!
   return (phi, gradient) => {
@@ -27,6 +55,14 @@ function bgNbdObjective(data: SummaryGroups): Objective {
     const b = Math.exp(phi[3]!)
     if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !Number.isFinite(r + alpha + a + b)) return NaN
     const wantGradient = gradient !== null
+    for (let k = 0; k < lnT.length; k++) {
+      lnT[k] = Math.log(alpha + ages.values[k]!)
+      invT[k] = 1 / (alpha + ages.values[k]!)
+    }
+    for (let k = 0; k < lnTx.length; k++) {
+      lnTx[k] = Math.log(alpha + recencies.values[k]!)
+      invTx[k] = 1 / (alpha + recencies.values[k]!)
+    }
     const lgR = gammaln(r)
     const lgB = gammaln(b)
     const lgAB = gammaln(a + b)
@@ -41,7 +77,8 @@ function bgNbdObjective(data: SummaryGroups): Objective {
     let dB = 0
     let lastX = -1
     let xTerm = 0
-    let lnB1 = 0
+    let lnRatio0 = 0
+    let invB1 = 0
     let psiRx = 0
     let psiBx = 0
     let psiABx = 0
@@ -51,31 +88,39 @@ function bgNbdObjective(data: SummaryGroups): Objective {
       if (x !== lastX) {
         lastX = x
         xTerm = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x)
-        lnB1 = x > 0 ? Math.log(b + x - 1) : 0
+        lnRatio0 = x > 0 ? lnA - Math.log(b + x - 1) : 0
+        invB1 = x > 0 ? 1 / (b + x - 1) : 0
         if (wantGradient) {
           psiRx = digamma(r + x)
           psiBx = digamma(b + x)
           psiABx = digamma(a + b + x)
         }
       }
-      const lnT = Math.log(alpha + Ts[i]!)
-      const a3 = -(r + x) * lnT
+      const ti = ages.index[i]!
+      const a3 = -(r + x) * lnT[ti]!
       let d = a3
       let p4 = 0
-      let lnTx = 0
+      let xi = 0
       if (x > 0) {
-        lnTx = Math.log(alpha + txs[i]!)
-        const a4 = lnA - lnB1 - (r + x) * lnTx
-        d = logAddExp(a3, a4)
-        p4 = Math.exp(a4 - d)
+        xi = recencies.index[i]!
+        // ln of A₄/A₃ = ln a − ln(b+x−1) + (r+x) ln((α+T)/(α+t_x)) ≥ ln a − ln(b+x−1).
+        const lnRatio = lnRatio0 + (r + x) * (lnT[ti]! - lnTx[xi]!)
+        if (lnRatio < 700) {
+          const ratio = Math.exp(lnRatio)
+          d = a3 + Math.log1p(ratio)
+          p4 = ratio / (1 + ratio)
+        } else {
+          d = a3 + lnRatio
+          p4 = 1
+        }
       }
       ll += w * (xTerm + d)
       if (wantGradient) {
         const p3 = 1 - p4
-        dR += w * (psiRx - psiR - p3 * lnT - p4 * lnTx)
-        dAlpha -= w * (r + x) * (p3 / (alpha + Ts[i]!) + (x > 0 ? p4 / (alpha + txs[i]!) : 0))
+        dR += w * (psiRx - psiR - p3 * lnT[ti]! - (x > 0 ? p4 * lnTx[xi]! : 0))
+        dAlpha -= w * (r + x) * (p3 * invT[ti]! + (x > 0 ? p4 * invTx[xi]! : 0))
         dA += w * (psiAB - psiABx + p4 / a)
-        dB += w * (psiAB + psiBx - psiB - psiABx - (x > 0 ? p4 / (b + x - 1) : 0))
+        dB += w * (psiAB + psiBx - psiB - psiABx - p4 * invB1)
       }
     }
     ll += totalWeight * r * Math.log(alpha)

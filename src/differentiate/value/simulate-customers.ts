@@ -5,9 +5,10 @@ import type { ParetoNbdParams } from './pareto-nbd.js'
 
 /**
  * Customers drawn from the BG/NBD model, written into `x` and `tx` for the ages in `T`. With
- * `tick` > 0, repeat purchase times are rounded down to multiples of it (e.g. 1/7 of a week for
- * whole days), which makes summaries repeat so they can be grouped; duplicates on one tick are
- * merged, as the summary builder merges same-day purchases.
+ * `tick` > 0, repeat purchase times are rounded to the nearest multiple of it (e.g. 1/7 of a week
+ * for whole days; ages should then lie on the same grid), which makes summaries repeat so they
+ * can be grouped; purchases on one tick are merged, as the summary builder merges same-day
+ * purchases.
  *
  * *Method:* λ ~ Gamma(r, α), p ~ Beta(a, b); exponential inter-purchase times at rate λ; after
  * each repeat purchase the customer drops out with probability p.
@@ -32,7 +33,7 @@ export function simulateBgNbd(
     for (;;) {
       t += random.exponential(lambda)
       if (t > age) break
-      const time = tick > 0 ? Math.floor(t / tick) * tick : t
+      const time = tick > 0 ? Math.round(t / tick) * tick : t
       if (tick === 0 || time > last) count++
       last = time
       if (random.uniform() < p) break
@@ -69,7 +70,7 @@ export function simulateParetoNbd(
     for (;;) {
       t += random.exponential(lambda)
       if (t > end) break
-      const time = tick > 0 ? Math.floor(t / tick) * tick : t
+      const time = tick > 0 ? Math.round(t / tick) * tick : t
       if (tick === 0 || time > last) count++
       last = time
     }
