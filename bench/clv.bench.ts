@@ -10,7 +10,7 @@
  * (a relative rounding of at most 0.05 %). Fit time is the median over several runs of
  * fitBgNbd + fitGammaGamma on the grouped data (standard errors included).
  */
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fitBgNbd, type BgNbdParams } from '../src/differentiate/value/bg-nbd.js'
 import {
   buildCustomerSummaries,
@@ -115,6 +115,7 @@ function benchCdnow() {
       params: roundParams(bgFit.params),
       logLik: round(bgFit.logLik, 7),
       iterations: bgFit.iterations,
+      evaluations: bgFit.evaluations,
     },
     gammaGamma: { params: roundParams(ggFit.params), logLik: round(ggFit.logLik, 7) },
     targetMs: 15,
@@ -229,6 +230,8 @@ function benchSimulated(customers: number) {
       params: roundParams(bgFit.params),
       relativeErrorVsTruth: relativeError(bgFit.params, TRUE_BG),
       converged: bgFit.converged,
+      iterations: bgFit.iterations,
+      evaluations: bgFit.evaluations,
     },
     gammaGamma: {
       params: roundParams(ggFit.params),
@@ -238,6 +241,7 @@ function benchSimulated(customers: number) {
   }
 }
 
+const startLoad = loadavg().map((v) => round(v, 1))
 const cdnow = benchCdnow()
 const simulated = SIZES.map((n) => {
   const result = benchSimulated(n)
@@ -248,7 +252,14 @@ const million = simulated.find((s) => s.customers === 1_000_000)
 const report = {
   benchmark: 'clv',
   command: `npx tsx bench/clv.bench.ts ${args.join(' ')}`.trim(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    // Other work on the machine slows every figure; read them against the load.
+    loadAverageAtStart: startLoad,
+    loadAverageAtEnd: loadavg().map((v) => round(v, 1)),
+  },
   cdnow,
   simulated,
   targets: {

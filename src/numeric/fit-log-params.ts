@@ -7,6 +7,8 @@ export interface FitResult<K extends string> {
   readonly logLik: number
   readonly converged: boolean
   readonly iterations: number
+  /** Objective evaluations, the Hessian's included. */
+  readonly evaluations: number
   /** Asymptotic standard errors of the parameters (NaN where the Hessian is not definite). */
   readonly standardErrors: Readonly<Record<K, number>>
   readonly message: string
@@ -49,6 +51,7 @@ export function fitLogParams<K extends string>(
     logLik: -result.value,
     converged: result.converged,
     iterations: result.iterations,
+    evaluations: result.evaluations + 2 * n,
     standardErrors,
     message: result.message,
   }

@@ -23,7 +23,9 @@ export interface BfgsResult {
 }
 
 const ARMIJO = 1e-4
-const MAX_BACKTRACKS = 60
+const MAX_BACKTRACKS = 40
+/** Steps shorter than this (in the largest coordinate) cannot change f beyond rounding. */
+const MIN_STEP = 1e-12
 
 function maxAbs(v: Float64Array): number {
   let m = 0
@@ -43,7 +45,8 @@ function resetIdentity(h: Float64Array, n: number): void {
  * initial inverse scaled by sᵀy/yᵀy after the first step, the update skipped when the curvature
  * condition fails; the line search backtracks from the full step with safeguarded quadratic
  * interpolation until the Armijo condition holds, treating non-finite values as +∞ so the
- * search stays inside the domain. A failed search restarts from steepest descent once.
+ * search stays inside the domain, and gives up once the step is too short to change f beyond
+ * rounding (large sums near the optimum). A failed search restarts from steepest descent once.
  *
  * *References:* Nocedal & Wright (2006), Numerical Optimization, 2nd ed., §3.1, §3.5, §6.1.
  */
@@ -111,7 +114,7 @@ export function minimizeBfgs(
     let step = longest > maxStep ? maxStep / longest : 1
     let fNew = Infinity
     let accepted = false
-    for (let k = 0; k < MAX_BACKTRACKS; k++) {
+    for (let k = 0; k < MAX_BACKTRACKS && step * longest > MIN_STEP; k++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i]! + step * d[i]!
       evaluations++
       fNew = objective(xNew, gNew)
