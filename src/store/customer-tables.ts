@@ -22,6 +22,7 @@ export const MERGE_POLICIES = {
   orders: 'move-orders',
   order_items: 'move-orders',
   interactions: 'move',
+  scores: 'drop',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

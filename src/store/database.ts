@@ -11,6 +11,7 @@ import type {
   ProductsTable,
   SettingsTable,
 } from './tables/identify.table.js'
+import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -25,6 +26,8 @@ export interface Database {
   order_items: OrderItemsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  model_runs: ModelRunsTable
+  scores: ScoresTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -37,4 +40,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'orders',
   'order_items',
   'interactions',
+  'scores',
 ] as const satisfies readonly (keyof Database)[]
