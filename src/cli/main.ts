@@ -3,6 +3,8 @@ import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { profileCommand } from './commands/profile.command.js'
+import { reportCommand } from './commands/report.command.js'
+import { scoreCommand } from './commands/score.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
 import { EXIT } from './exit-codes.js'
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
     keysCommand(),
     profileCommand(),
     statsCommand(),
+    scoreCommand(),
+    reportCommand(),
     dbCommand(),
   ]) {
     program.addCommand(command)

@@ -242,7 +242,7 @@ export async function scoreCustomers(
   if (n === 0) {
     return err({
       type: 'no_customers',
-      message: `No purchases (orders not cancelled, net of refunds, above zero) on or before the calibration end ${isoDate(calibrationEnd)}: nothing to score. Is the calibration end before the first order?`,
+      message: `No purchases (orders neither cancelled nor fully refunded) on or before the calibration end ${isoDate(calibrationEnd)}: nothing to score. Is the calibration end before the first order?`,
     })
   }
   const x = Float64Array.from(rows, (r) => r.x)
