@@ -31,6 +31,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
   {
@@ -46,7 +48,10 @@ export default tseslint.config(
     files: ['src/numeric/**'],
     ignores: ['src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', stageImportBan('numeric/ is pure: no store, api, cli, config or node:*')],
+      'no-restricted-imports': [
+        'error',
+        stageImportBan('numeric/ is pure: no store, api, cli, config or node:*'),
+      ],
     },
   },
 )

@@ -11,7 +11,8 @@ import { migrateToLatest } from '../src/store/migrate.js'
 export const POSTGRES_URL = process.env['IDIC_TEST_POSTGRES_URL'] ?? ''
 const REQUIRE_POSTGRES = process.env['IDIC_REQUIRE_POSTGRES'] === '1'
 
-export const TEST_ENGINES: readonly Engine[] = POSTGRES_URL === '' ? ['sqlite'] : ['sqlite', 'postgres']
+export const TEST_ENGINES: readonly Engine[] =
+  POSTGRES_URL === '' ? ['sqlite'] : ['sqlite', 'postgres']
 
 if (REQUIRE_POSTGRES && POSTGRES_URL === '') {
   throw new Error('IDIC_REQUIRE_POSTGRES=1 but IDIC_TEST_POSTGRES_URL is not set')
@@ -22,7 +23,10 @@ export async function openTestStore(engine: Engine): Promise<Store> {
   const store =
     engine === 'sqlite'
       ? await openStore('sqlite::memory:')
-      : await openStore(POSTGRES_URL, { schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 4 })
+      : await openStore(POSTGRES_URL, {
+          schema: `t_${randomBytes(6).toString('hex')}`,
+          poolSize: 4,
+        })
   await migrateToLatest(store.db)
   return store
 }

@@ -9,6 +9,6 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
 export function newId(prefix: string, nowMs: number = Date.now()): string {
   const bytes = randomBytes(10)
   let random = ''
-  for (const byte of bytes) random += ALPHABET[byte % 36]
+  for (const byte of bytes) random += ALPHABET.charAt(byte % 36)
   return `${prefix}_${nowMs.toString(36)}_${random}`
 }

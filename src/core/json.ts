@@ -1,5 +1,6 @@
 /** A JSON value as stored in text columns. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 export type JsonObject = { [key: string]: JsonValue }
 
 export function parseJsonObject(text: string | null | undefined): JsonObject {

@@ -1,7 +1,6 @@
 /** An expected outcome: a value, or an error tagged by `type`. */
 export type Result<T, E extends { readonly type: string }> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E }
 
 export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
   return { ok: true, value }

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 
@@ -16,18 +16,38 @@ export interface EngineCapabilities {
   readonly maxParameters: number
   /** SQL expression turning a text column holding JSON into a value at a key path. */
   readonly jsonText: (column: string, key: string) => string
+  /** Name of the two-argument maximum (SQLite `max`, PostgreSQL `greatest`). */
+  readonly greatest: 'max' | 'greatest'
+  /** Name of the two-argument minimum. */
+  readonly least: 'min' | 'least'
+  /**
+   * Serializes writers that touch the same keys until the transaction ends. SQLite writers are
+   * serialized already; PostgreSQL takes transaction-scoped advisory locks in a fixed order.
+   */
+  readonly lockKeys: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
 }
 
 const SQLITE_CAPABILITIES: EngineCapabilities = {
   engine: 'sqlite',
   maxParameters: 32_000,
   jsonText: (column, key) => `json_extract(${column}, '$.${key}')`,
+  greatest: 'max',
+  least: 'min',
+  lockKeys: () => Promise.resolve(),
 }
 
 const POSTGRES_CAPABILITIES: EngineCapabilities = {
   engine: 'postgres',
   maxParameters: 65_000,
   jsonText: (column, key) => `(${column}::jsonb ->> '${key}')`,
+  greatest: 'greatest',
+  least: 'least',
+  lockKeys: async (db, keys) => {
+    if (keys.length === 0) return
+    const sorted = [...new Set(keys)].sort()
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+      FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
+  },
 }
 
 /** An open database: the query builder, what engine it is, and how to close it. */
@@ -52,8 +72,8 @@ function configurePgTypes(): void {
   if (pgTypesConfigured) return
   // int8 (COUNT, SUM of integers, epoch-ms columns) and numeric as JS numbers: every value
   // idic stores fits within 2^53.
-  pg.types.setTypeParser(20, (value) => Number(value))
-  pg.types.setTypeParser(1700, (value) => Number(value))
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value))
   pgTypesConfigured = true
 }
 

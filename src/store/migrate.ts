@@ -28,7 +28,10 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
   const failedResult = (results ?? []).find((r) => r.status === 'Error')
   if (error !== undefined) {
     const name = failedResult?.migrationName ?? 'unknown'
-    throw new Error(`Migration ${name} failed: ${String(error)}`, { cause: error })
+    throw new Error(
+      `Migration ${name} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      { cause: error },
+    )
   }
   return { applied }
 }

@@ -1,0 +1,36 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Clock } from '../core/clock.js'
+import type { Role } from '../core/roles.js'
+import type { Config } from '../config/config.js'
+import type { Store } from '../store/engine.js'
+
+/** What the API needs from the outside world; built by the composition root or a test. */
+export interface AppDeps {
+  readonly store: Store
+  readonly clock: Clock
+  readonly config: Config
+}
+
+/** The Fastify instance with zod schemas as its type provider. */
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>
+
+/** Handed to every route module. */
+export interface RouteContext {
+  readonly deps: AppDeps
+  /** A preHandler that admits only keys with one of these roles. */
+  readonly requireRoles: (...roles: readonly Role[]) => (request: FastifyRequest) => Promise<void>
+}

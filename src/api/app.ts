@@ -1,0 +1,85 @@
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { Role } from '../core/roles.js'
+import type { AppDeps, RouteContext, ZodApp } from './app-deps.js'
+import { KeyAuthenticator } from './auth.js'
+import { errorBody } from './error-body.js'
+import { handleError } from './error-handler.js'
+import { acceptCompressedBodies } from './gzip-body.js'
+import { registerCustomerRoutes } from './routes/customers.routes.js'
+import { registerHealthRoutes } from './routes/health.routes.js'
+import { registerIngestRoutes } from './routes/ingest.routes.js'
+
+export interface BuildAppOptions {
+  readonly logger?: FastifyServerOptions['logger']
+}
+
+/** Segment's documented batch limit; single events are held to 32 KB in the ingest routes. */
+export const MAX_BODY_BYTES = 500 * 1024
+
+/** The HTTP API, ready to `listen` or to be called in-process with `inject`. */
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<ZodApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    keepAliveTimeout: 65_000,
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorateRequest('apiKey', null)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send(errorBody('route_not_found', `No route ${request.method} ${request.url}`))
+  })
+  acceptCompressedBodies(app)
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'idic',
+        description:
+          'One-to-one marketing engine: Segment-compatible ingestion, customer profiles, value, recommendations.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name' },
+          secretKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Admin, analyst or manager key',
+          },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+
+  const authenticator = new KeyAuthenticator(deps.store.db, () => deps.clock.now())
+  const context: RouteContext = {
+    deps,
+    requireRoles:
+      (...roles: readonly Role[]) =>
+      async (request) => {
+        await authenticator.authenticate(request, roles)
+      },
+  }
+  registerHealthRoutes(app, context)
+  registerIngestRoutes(app, context)
+  registerCustomerRoutes(app, context)
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+  return app
+}

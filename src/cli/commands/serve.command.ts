@@ -1,0 +1,52 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { buildApp } from '../../api/app.js'
+import { systemClock } from '../../core/clock.js'
+import { loadConfig, redactConfig } from '../../config/config.js'
+import { openMigratedStore } from '../../store/open-migrated.js'
+import { reportFailure } from '../command-context.js'
+
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('must be an integer from 0 to 65535')
+  }
+  return port
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('start the HTTP API (Segment-compatible ingestion, profiles, docs at /docs)')
+    .option('--port <port>', 'port to listen on (default: IDIC_PORT or 3000)', parsePort)
+    .option('--host <host>', 'address to bind (default: IDIC_HOST or 0.0.0.0)')
+    .option('--database <url>', 'database URL (default: IDIC_DATABASE_URL or sqlite:./idic.db)')
+    .action(async (options: { port?: number; host?: string; database?: string }) => {
+      try {
+        const config = loadConfig(process.env, {
+          ...(options.port === undefined ? {} : { port: options.port }),
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(options.database === undefined ? {} : { databaseUrl: options.database }),
+        })
+        const store = await openMigratedStore(config.databaseUrl)
+        const app = await buildApp(
+          { store, clock: systemClock, config },
+          { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } },
+        )
+        const shutdown = (): void => {
+          void app
+            .close()
+            .then(() => store.close())
+            .finally(() => process.exit(0))
+        }
+        process.once('SIGINT', shutdown)
+        process.once('SIGTERM', shutdown)
+        const address = await app.listen({ port: config.port, host: config.host })
+        app.log.info({ config: redactConfig(config) }, 'configuration')
+        console.log(`idic is listening on ${address}  (API docs: ${address}/docs)`)
+        console.log(
+          `database: ${store.capabilities.engine} (${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')})`,
+        )
+      } catch (error) {
+        reportFailure(error, false)
+      }
+    })
+}

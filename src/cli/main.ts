@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { dbCommand } from './commands/db.command.js'
+import { keysCommand } from './commands/keys.command.js'
+import { profileCommand } from './commands/profile.command.js'
+import { serveCommand } from './commands/serve.command.js'
+import { statsCommand } from './commands/stats.command.js'
+import { EXIT } from './exit-codes.js'
+
+/** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
+function exitWithMeaning(command: Command): void {
+  command.exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage)
+  })
+  for (const sub of command.commands) exitWithMeaning(sub)
+}
+
+/** The `idic` command: one subcommand per file in ./commands. */
+export function buildProgram(): Command {
+  const program = new Command('idic')
+    .description(
+      'idic: one-to-one marketing engine. Identify customers, differentiate them by value and needs,\n' +
+        'interact with each, and customize what each is offered.\n\n' +
+        'Database: IDIC_DATABASE_URL (default sqlite:./idic.db; postgres://… for scale).',
+    )
+    .version('0.1.0')
+    .showHelpAfterError()
+  for (const command of [
+    serveCommand(),
+    keysCommand(),
+    profileCommand(),
+    statsCommand(),
+    dbCommand(),
+  ]) {
+    program.addCommand(command)
+  }
+  exitWithMeaning(program)
+  return program
+}
+
+await buildProgram().parseAsync(process.argv)

@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely'
+import { invalidInput } from '../core/errors.js'
+import { parseJsonObject, type JsonObject } from '../core/json.js'
+import type { Database } from '../store/database.js'
+
+export interface CustomerSummary {
+  readonly id: string
+  readonly email: string | null
+  readonly traits: JsonObject
+  readonly firstSeenAt: number
+  readonly lastSeenAt: number
+}
+
+export interface CustomerPage {
+  readonly customers: readonly CustomerSummary[]
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null
+}
+
+/**
+ * Customers, most recently seen first, with keyset pagination (stable and fast however deep the
+ * page). `query` matches an exact identity or customer id, an email prefix, or any trait text
+ * (`%` and `_` act as LIKE wildcards).
+ */
+export async function listCustomers(
+  db: Kysely<Database>,
+  options: { readonly query?: string; readonly cursor?: string; readonly limit: number },
+): Promise<CustomerPage> {
+  let select = db
+    .selectFrom('customers')
+    .select(['id', 'email', 'traits', 'first_seen_at', 'last_seen_at'])
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1)
+  const query = options.query?.trim() ?? ''
+  if (query !== '') {
+    const lower = query.toLowerCase()
+    select = select.where((eb) =>
+      eb.or([
+        eb('id', '=', query),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('identities').select('customer_id').where('value', '=', query),
+        ),
+        eb('email', 'like', `${lower}%`),
+        eb(eb.fn('lower', ['traits']), 'like', `%${lower}%`),
+      ]),
+    )
+  }
+  if (options.cursor !== undefined && options.cursor !== '') {
+    const { lastSeenAt, id } = decodeCursor(options.cursor)
+    select = select.where((eb) =>
+      eb.or([
+        eb('last_seen_at', '<', lastSeenAt),
+        eb.and([eb('last_seen_at', '=', lastSeenAt), eb('id', '<', id)]),
+      ]),
+    )
+  }
+  const rows = await select.execute()
+  const page = rows.slice(0, options.limit)
+  const last = page[page.length - 1]
+  return {
+    customers: page.map((r) => ({
+      id: r.id,
+      email: r.email,
+      traits: parseJsonObject(r.traits),
+      firstSeenAt: r.first_seen_at,
+      lastSeenAt: r.last_seen_at,
+    })),
+    nextCursor:
+      rows.length > options.limit && last !== undefined
+        ? encodeCursor(last.last_seen_at, last.id)
+        : null,
+  }
+}
+
+function encodeCursor(lastSeenAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([lastSeenAt, id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): { lastSeenAt: number; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
+      return { lastSeenAt: value[0], id: value[1] }
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidInput('cursor is not one this API gave out', { field: 'cursor' })
+}
+
+export interface DatabaseStats {
+  readonly customers: number
+  readonly events: number
+  readonly orders: number
+  readonly orderItems: number
+  readonly products: number
+}
+
+export async function getDatabaseStats(db: Kysely<Database>): Promise<DatabaseStats> {
+  const count = async (
+    table: 'customers' | 'events' | 'orders' | 'order_items' | 'products',
+  ): Promise<number> => {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return row.n
+  }
+  return {
+    customers: await count('customers'),
+    events: await count('events'),
+    orders: await count('orders'),
+    orderItems: await count('order_items'),
+    products: await count('products'),
+  }
+}

@@ -1,0 +1,367 @@
+import type { Kysely } from 'kysely'
+import type { Clock } from '../core/clock.js'
+import { newId } from '../core/ids.js'
+import type { JsonObject } from '../core/json.js'
+import type { Database } from '../store/database.js'
+import type { Store } from '../store/engine.js'
+import { BatchIdentityState } from './batch-identity-state.js'
+import { BatchWriter } from './batch-writer.js'
+import { projectTrackEvent } from './ecommerce-projection.js'
+import { identityKey, normalizeEmail, type Identity } from './identity-key.js'
+import { mergeCustomers } from './merge-customers.js'
+import {
+  eventTime,
+  validateSegmentEvent,
+  type EventRejection,
+  type EventType,
+  type NormalizedEvent,
+} from './segment-event.js'
+
+export interface IngestDeps {
+  readonly store: Store
+  readonly clock: Clock
+}
+
+export interface IngestOptions {
+  /** Set by single-call endpoints (`/v1/track` …). */
+  readonly impliedType?: EventType
+  /** The batch envelope's sentAt, for clock-skew correction. */
+  readonly sentAt?: string | null
+  /** Currency for orders that do not name one. */
+  readonly defaultCurrency?: string
+}
+
+export interface RejectedEvent extends EventRejection {
+  readonly index: number
+  readonly messageId: string | null
+}
+
+/** Per-item outcome of a batch: nothing is thrown halfway. */
+export interface IngestReport {
+  /** Events stored now. */
+  readonly accepted: number
+  /** Events already stored earlier (same messageId): accepted, not stored twice. */
+  readonly duplicates: number
+  readonly rejected: readonly RejectedEvent[]
+  /** Customer of each accepted or duplicate event, by index in the batch. */
+  readonly customers: ReadonlyMap<number, string>
+}
+
+interface ValidEvent {
+  readonly index: number
+  readonly messageId: string
+  readonly event: NormalizedEvent
+}
+
+/**
+ * Validates, resolves and stores a batch of Segment events in one transaction: good events are
+ * committed before this returns, bad ones are reported with their index and reason, repeats of a
+ * stored messageId are acknowledged and not stored again.
+ *
+ * Identity resolution: userId, anonymousId, alias previousId and the email trait join
+ * identities into one customer; when identities of two customers meet they merge (recorded with
+ * the identities and the reason). Two customers known under different userIds never merge
+ * through a shared anonymousId or email: the meeting is recorded as a conflict instead. An
+ * explicit `alias` call does merge them.
+ */
+export async function ingestEvents(
+  deps: IngestDeps,
+  rawEvents: readonly unknown[],
+  options: IngestOptions = {},
+): Promise<IngestReport> {
+  const rejected: RejectedEvent[] = []
+  const valid: ValidEvent[] = []
+  const seenIds = new Set<string>()
+  const batchDuplicates: ValidEvent[] = []
+  const receivedAt = deps.clock.now()
+  rawEvents.forEach((raw, index) => {
+    const result = validateSegmentEvent(raw, options.impliedType)
+    if (!result.ok) {
+      rejected.push({ index, messageId: messageIdOf(raw), ...result.rejection })
+      return
+    }
+    const messageId = result.event.messageId ?? newId('gen', receivedAt)
+    const entry = { index, messageId, event: result.event }
+    if (seenIds.has(messageId)) batchDuplicates.push(entry)
+    else {
+      seenIds.add(messageId)
+      valid.push(entry)
+    }
+  })
+  if (valid.length === 0) {
+    return { accepted: 0, duplicates: batchDuplicates.length, rejected, customers: new Map() }
+  }
+  const customers = new Map<number, string>()
+  const stored = await deps.store.db.transaction().execute(async (trx) => {
+    const identitiesOf = valid.map((v) => identitiesOfEvent(v.event))
+    await deps.store.capabilities.lockKeys(trx, identitiesOf.flat().map(identityKey))
+    const existing = await existingMessageIds(
+      trx,
+      valid.map((v) => v.messageId),
+    )
+    const resolver = new BatchResolver(trx, deps.store, receivedAt)
+    await resolver.preload(identitiesOf.flat())
+    let count = 0
+    for (const [i, entry] of valid.entries()) {
+      if (existing.has(entry.messageId)) {
+        const owner = await resolver.ownerOfStoredEvent(entry.messageId)
+        if (owner !== null) customers.set(entry.index, owner)
+        continue
+      }
+      const at = eventTime(entry.event, receivedAt, options.sentAt ?? null)
+      const customerId = await resolver.resolve(entry, identitiesOf[i] ?? [], at)
+      resolver.record(entry, customerId, at, options.defaultCurrency ?? 'USD')
+      customers.set(entry.index, customerId)
+      count += 1
+    }
+    await resolver.finish()
+    return { count, duplicates: existing.size }
+  })
+  for (const dup of batchDuplicates) {
+    const first = valid.find((v) => v.messageId === dup.messageId)
+    const owner = first === undefined ? undefined : customers.get(first.index)
+    if (owner !== undefined) customers.set(dup.index, owner)
+  }
+  return {
+    accepted: stored.count,
+    duplicates: stored.duplicates + batchDuplicates.length,
+    rejected,
+    customers,
+  }
+}
+
+function messageIdOf(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null
+  const id = (raw as Record<string, unknown>)['messageId']
+  return typeof id === 'string' ? id : null
+}
+
+/** The identities an event names, strongest first. */
+export function identitiesOfEvent(event: NormalizedEvent): Identity[] {
+  const identities: Identity[] = []
+  if (event.userId !== null) identities.push({ kind: 'user_id', value: event.userId })
+  if (event.anonymousId !== null)
+    identities.push({ kind: 'anonymous_id', value: event.anonymousId })
+  if (event.previousId !== null) {
+    identities.push({ kind: 'user_id', value: event.previousId })
+    identities.push({ kind: 'anonymous_id', value: event.previousId })
+  }
+  const email = normalizeEmail(event.traits['email'])
+  if (email !== null) identities.push({ kind: 'email', value: email })
+  return identities
+}
+
+async function existingMessageIds(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>()
+  for (let start = 0; start < ids.length; start += 1000) {
+    const rows = await db
+      .selectFrom('events')
+      .select('message_id')
+      .where('message_id', 'in', ids.slice(start, start + 1000))
+      .execute()
+    for (const row of rows) found.add(row.message_id)
+  }
+  return found
+}
+
+/** Resolves each event of one batch to a customer, merging or recording conflicts as it goes. */
+class BatchResolver {
+  private readonly state = new BatchIdentityState()
+  private readonly writer: BatchWriter
+  /** Customers that have a row in the database (found by preload, or written by a flush). */
+  private readonly inDatabase = new Set<string>()
+  /** Customers created by this batch and not yet flushed. */
+  private readonly created = new Set<string>()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    store: Store,
+    private readonly nowMs: number,
+  ) {
+    this.writer = new BatchWriter(db, store.capabilities)
+  }
+
+  async preload(identities: readonly Identity[]): Promise<void> {
+    const values = [...new Set(identities.map((i) => i.value))]
+    for (let start = 0; start < values.length; start += 1000) {
+      const rows = await this.db
+        .selectFrom('identities')
+        .select(['kind', 'value', 'customer_id'])
+        .where('value', 'in', values.slice(start, start + 1000))
+        .execute()
+      this.state.load(rows)
+      for (const row of rows) this.inDatabase.add(row.customer_id)
+    }
+    const owners = [...this.inDatabase]
+    for (let start = 0; start < owners.length; start += 1000) {
+      const rows = await this.db
+        .selectFrom('identities')
+        .select(['kind', 'value', 'customer_id'])
+        .where('kind', '=', 'user_id')
+        .where('customer_id', 'in', owners.slice(start, start + 1000))
+        .execute()
+      this.state.load(rows)
+    }
+  }
+
+  async ownerOfStoredEvent(messageId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('events')
+      .select('customer_id')
+      .where('message_id', '=', messageId)
+      .executeTakeFirst()
+    return row?.customer_id ?? null
+  }
+
+  async resolve(entry: ValidEvent, named: readonly Identity[], at: number): Promise<string> {
+    const { event } = entry
+    const userId = event.userId
+    const identities = this.withPreviousIdKind(event, named)
+    let anchor: string | null =
+      userId === null ? null : (this.state.customerOf({ kind: 'user_id', value: userId }) ?? null)
+    const blocked: Identity[] = []
+    for (const identity of identities) {
+      const owner = this.state.customerOf(identity)
+      if (owner === undefined || owner === anchor) continue
+      const explicit = event.type === 'alias' && identity.value === event.previousId
+      if (!explicit) {
+        const otherPerson =
+          (userId !== null && this.state.hasOtherUserId(owner, userId)) ||
+          (anchor !== null && this.state.areDistinctPeople(owner, anchor))
+        if (otherPerson) {
+          blocked.push(identity)
+          continue
+        }
+      }
+      if (anchor === null) {
+        anchor = owner
+        continue
+      }
+      const reason = explicit ? 'alias' : `same ${identity.kind}`
+      await this.merge(
+        owner,
+        anchor,
+        `${reason}: ${identity.kind} ${identity.value}`,
+        entry.messageId,
+        at,
+      )
+    }
+    const customerId = anchor ?? newId('cus', at)
+    if (anchor === null) this.created.add(customerId)
+    for (const identity of identities) {
+      if (blocked.includes(identity) || this.state.customerOf(identity) !== undefined) continue
+      this.state.attach(identity, customerId)
+      this.writer.addIdentity({
+        kind: identity.kind,
+        value: identity.value,
+        customer_id: customerId,
+        first_seen_at: at,
+      })
+    }
+    for (const identity of blocked) {
+      const owner = this.state.customerOf(identity)
+      if (owner !== undefined && owner !== customerId) {
+        await this.recordConflict(customerId, owner, identity, entry.messageId, at)
+      }
+    }
+    return customerId
+  }
+
+  record(entry: ValidEvent, customerId: string, at: number, defaultCurrency: string): void {
+    const { event } = entry
+    const hasTraits = Object.keys(event.traits).length > 0
+    const isNew = !this.inDatabase.has(customerId)
+    this.writer.touchCustomer(customerId, at, hasTraits ? event.traits : null, isNew)
+    this.writer.addEvent({
+      message_id: entry.messageId,
+      customer_id: customerId,
+      type: event.type,
+      name: event.name,
+      user_id: event.userId,
+      anonymous_id: event.anonymousId,
+      occurred_at: at,
+      received_at: this.nowMs,
+      properties: JSON.stringify(event.properties),
+      context: JSON.stringify(envelopeOf(event)),
+    })
+    if (event.type === 'track' && event.name !== null) {
+      const projection = projectTrackEvent(event.name, event.properties, defaultCurrency)
+      this.writer.addProjection(customerId, entry.messageId, at, projection)
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.flush()
+  }
+
+  /**
+   * An alias's previousId may be an earlier userId or an anonymousId: keep the kind under which
+   * it is known, or treat an unknown one as an anonymousId.
+   */
+  private withPreviousIdKind(event: NormalizedEvent, identities: readonly Identity[]): Identity[] {
+    const previous = event.previousId
+    if (previous === null) return [...identities]
+    const knownAsUser = this.state.customerOf({ kind: 'user_id', value: previous }) !== undefined
+    const drop: Identity['kind'] = knownAsUser ? 'anonymous_id' : 'user_id'
+    return identities.filter(
+      (i) =>
+        !(
+          i.value === previous &&
+          i.kind === drop &&
+          !(i.kind === 'user_id' && i.value === event.userId)
+        ),
+    )
+  }
+
+  private async flush(): Promise<void> {
+    await this.writer.flush(this.nowMs)
+    for (const id of this.created) this.inDatabase.add(id)
+    this.created.clear()
+  }
+
+  private async merge(
+    fromId: string,
+    intoId: string,
+    reason: string,
+    messageId: string,
+    at: number,
+  ): Promise<void> {
+    await this.flush()
+    await mergeCustomers(this.db, { fromId, intoId, reason, messageId, atMs: at })
+    this.state.redirect(fromId, intoId)
+    this.inDatabase.delete(fromId)
+  }
+
+  private async recordConflict(
+    customerId: string,
+    otherId: string,
+    identity: Identity,
+    messageId: string,
+    at: number,
+  ): Promise<void> {
+    await this.db
+      .insertInto('identity_conflicts')
+      .values({
+        id: newId('cfl', at),
+        customer_id: customerId,
+        other_customer_id: otherId,
+        kind: identity.kind,
+        value: identity.value,
+        reason: `${identity.kind} ${identity.value} belongs to a customer known under another userId; not merged`,
+        message_id: messageId,
+        detected_at: at,
+      })
+      .execute()
+  }
+}
+
+/** Envelope fields kept beside properties: context plus the ids that are not columns. */
+function envelopeOf(event: NormalizedEvent): JsonObject {
+  const envelope: JsonObject = { ...event.context }
+  if (event.previousId !== null) envelope['previousId'] = event.previousId
+  if (event.groupId !== null) envelope['groupId'] = event.groupId
+  return envelope
+}
