@@ -11,6 +11,7 @@ import type {
   ProductsTable,
   SettingsTable,
 } from './tables/identify.table.js'
+import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -25,6 +26,7 @@ export interface Database {
   order_items: OrderItemsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  recommender_models: RecommenderModelsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */

@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationResult } from 'kysely'
 import type { Kysely } from 'kysely'
 import * as core0001 from './migrations/0001-core.js'
+import * as recommend0003 from './migrations/0003-recommend.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -8,6 +9,7 @@ import * as core0001 from './migrations/0001-core.js'
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core0001,
+  '0003-recommend': recommend0003,
 }
 
 export interface MigrationReport {
