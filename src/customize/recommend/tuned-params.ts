@@ -9,7 +9,7 @@ import type { ItemKnnParams } from './item-knn.js'
  */
 export const TUNED = {
   ease: { lambda: 300, dropout: 0.33 },
-  ials: { factors: 64, regularization: 20, alpha: 1, iterations: 15, cgSteps: 3 },
+  ials: { factors: 64, regularization: 25, alpha: 1.5, iterations: 15, cgSteps: 3 },
   itemKnn: { neighbours: 200, shrinkage: 0, weighting: 'cosine' },
 } as const satisfies {
   readonly ease: EaseParams
