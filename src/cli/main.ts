@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
+import { evaluateCommand } from './commands/evaluate.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { profileCommand } from './commands/profile.command.js'
+import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
+import { trainCommand } from './commands/train.command.js'
 import { EXIT } from './exit-codes.js'
 
 /** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
     profileCommand(),
     statsCommand(),
     dbCommand(),
+    recommendCommand(),
+    trainCommand(),
+    evaluateCommand(),
   ]) {
     program.addCommand(command)
   }
