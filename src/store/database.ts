@@ -12,6 +12,7 @@ import type {
   SettingsTable,
 } from './tables/identify.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
+import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -28,6 +29,7 @@ export interface Database {
   settings: SettingsTable
   model_runs: ModelRunsTable
   scores: ScoresTable
+  recommender_models: RecommenderModelsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */

@@ -2,6 +2,7 @@ import { Migrator, PostgresAdapter, sql, type Migration, type MigrationResult } 
 import type { Kysely } from 'kysely'
 import * as core0001 from './migrations/0001-core.js'
 import * as value0002 from './migrations/0002-value.js'
+import * as recommend0003 from './migrations/0003-recommend.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -10,6 +11,7 @@ import * as value0002 from './migrations/0002-value.js'
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core0001,
   '0002-value': value0002,
+  '0003-recommend': recommend0003,
 }
 
 export interface MigrationReport {
