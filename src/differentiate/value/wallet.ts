@@ -103,6 +103,16 @@ export function estimateWallets(input: WalletInput, options: WalletOptions = {})
   for (const [key, members] of byCountry) {
     referenceOf.set(key, members.length > k && key !== '' ? sample(members) : globalReference)
   }
+  const codes = new Map<string, number>()
+  const countryCode = Int32Array.from(input.country, (country) => {
+    const key = country ?? ''
+    let code = codes.get(key)
+    if (code === undefined) {
+      code = codes.size
+      codes.set(key, code)
+    }
+    return code
+  })
   const wallet = new Float64Array(n)
   const share = new Float64Array(n)
   const growthPotential = new Float64Array(n)
@@ -116,29 +126,22 @@ export function estimateWallets(input: WalletInput, options: WalletOptions = {})
       const j = reference[r]!
       if (j === i) continue
       let d = (tenure[i]! - tenure[j]!) ** 2 + (basket[i]! - basket[j]!) ** 2
-      for (let m = 0; m < c; m++)
+      if (countryCode[i] !== countryCode[j]) d += penalty
+      // Once k neighbours are known, stop adding categories as soon as this one is farther.
+      const bound = size < k ? Infinity : bestDistance[k - 1]!
+      for (let m = 0; m < c && d < bound; m++) {
         d += (input.categoryMix[i * c + m]! - input.categoryMix[j * c + m]!) ** 2
-      if (input.country[i] !== input.country[j]) d += penalty
-      if (size < k) {
-        // Insert into the sorted list of the best so far.
-        let p = size++
-        while (p > 0 && bestDistance[p - 1]! > d) {
-          bestDistance[p] = bestDistance[p - 1]!
-          bestRevenue[p] = bestRevenue[p - 1]!
-          p--
-        }
-        bestDistance[p] = d
-        bestRevenue[p] = input.revenue[j]!
-      } else if (d < bestDistance[k - 1]!) {
-        let p = k - 1
-        while (p > 0 && bestDistance[p - 1]! > d) {
-          bestDistance[p] = bestDistance[p - 1]!
-          bestRevenue[p] = bestRevenue[p - 1]!
-          p--
-        }
-        bestDistance[p] = d
-        bestRevenue[p] = input.revenue[j]!
       }
+      if (d >= bound) continue
+      // Insert into the sorted list of the best so far (dropping the farthest when full).
+      let p = size < k ? size++ : k - 1
+      while (p > 0 && bestDistance[p - 1]! > d) {
+        bestDistance[p] = bestDistance[p - 1]!
+        bestRevenue[p] = bestRevenue[p - 1]!
+        p--
+      }
+      bestDistance[p] = d
+      bestRevenue[p] = input.revenue[j]!
     }
     const own = input.revenue[i]!
     for (let p = 0; p < size; p++) chosen[p] = bestRevenue[p]!
