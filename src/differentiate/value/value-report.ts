@@ -86,7 +86,7 @@ function valueHistogram(customers: readonly ReportCustomer[]): string {
     const x0 = lo + (k / bins) * (hi - lo)
     body += `<rect x="${PAD + k * w}" y="${HEIGHT - PAD - h}" width="${w - 1}" height="${h}" fill="#4575b4"><title>${fmt(x0)}–${fmt(x0 + (hi - lo) / bins)}: ${count} customers</title></rect>`
   })
-  body += axes(`actual value (1st–99th percentile)`, 'customers')
+  body += axes('actual value (1st–99th percentile; the rest in the end bins)', 'customers')
   body += `<text x="${PAD}" y="${HEIGHT - PAD + 16}" font-size="11">${fmt(lo)}</text><text x="${WIDTH - PAD}" y="${HEIGHT - PAD + 16}" font-size="11" text-anchor="end">${fmt(hi)}</text><text x="${PAD - 6}" y="${PAD + 4}" font-size="11" text-anchor="end">${max}</text>`
   return svg(body, 'Distribution of actual customer value')
 }
@@ -147,7 +147,7 @@ function aliveHeatmap(customers: readonly ReportCustomer[], timeUnit: string): s
       const n = count[row * cols + col]!
       const y = HEIGHT - PAD - (row + 1) * h
       if (n === 0) {
-        body += `<rect x="${PAD + col * w}" y="${y}" width="${w - 1}" height="${h - 1}" fill="#f7f7f7"/>`
+        body += `<rect x="${PAD + col * w}" y="${y}" width="${w - 1}" height="${h - 1}" fill="#d9d9d9"><title>no customers</title></rect>`
         continue
       }
       const p = sum[row * cols + col]! / n
@@ -156,6 +156,7 @@ function aliveHeatmap(customers: readonly ReportCustomer[], timeUnit: string): s
     body += `<text x="${PAD - 6}" y="${HEIGHT - PAD - row * h - h / 2 + 4}" font-size="11" text-anchor="end">${row === rows - 1 ? '7+' : row}</text>`
   }
   body += axes(`time since last purchase (${timeUnit}s, 0–${fmt(maxRecency)})`, 'repeat purchases')
+  body += `<rect x="${WIDTH - PAD - 150}" y="12" width="12" height="12" fill="${color(0)}" stroke="#999"/><text x="${WIDTH - PAD - 134}" y="22" font-size="11">P(alive) 0</text><rect x="${WIDTH - PAD - 70}" y="12" width="12" height="12" fill="${color(1)}"/><text x="${WIDTH - PAD - 54}" y="22" font-size="11">1</text>`
   return svg(body, 'Mean P(alive) by recency and frequency')
 }
 
