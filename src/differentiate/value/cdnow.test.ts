@@ -226,6 +226,88 @@ describe.skipIf(!CDNOW_AVAILABLE)('CDNOW reproduction (Fader, Hardie & Lee 2005)
     expectDecimals(totalBg, 1653.9, 1, 'sum of conditional expectations')
   })
 
+  it('reproduces the paper-level checks: fit of the histogram, correlations, rounded-parameter E[X(t)]', () => {
+    // E[X(t)] with the paper's rounded parameters [R], to one unit in the last printed place:
+    // at t = 78 the value is 1.860519 (mpmath agrees to 15 digits), printed there as 1.860.
+    const ts = [0.1429, 1, 3, 31.8571, 32, 78]
+    const rounded = [0.0078, 0.0533, 0.1509, 1.042, 1.045, 1.86]
+    ts.forEach((t, i) => {
+      const got = bgNbdExpectedTransactions(PAPER_BGNBD, t)
+      const unit = i < 3 ? 1e-4 : 1e-3
+      expect(
+        Math.abs(got - rounded[i]!),
+        `E[X(${t})] with the paper's parameters: ${got}`,
+      ).toBeLessThanOrEqual(unit)
+    })
+    // Calibration histogram: chi²(3) of BG/NBD = 4.82 [S], from Σᵢ P(X(Tᵢ) = k).
+    const expected = new Array<number>(8).fill(0)
+    const observed = new Array<number>(8).fill(0)
+    for (let i = 0; i < raw.ids.length; i++) {
+      observed[Math.min(raw.x[i]!, 7)]! += 1
+      let below7 = 0
+      for (let k = 0; k < 7; k++) {
+        const p = bgNbdProbabilityOfTransactions(bgRaw.params, raw.T[i]!, k)
+        expected[k]! += p
+        below7 += p
+      }
+      expected[7]! += 1 - below7
+    }
+    const chi2 = observed.reduce((sum, o, k) => sum + (o - expected[k]!) ** 2 / expected[k]!, 0)
+    expectDecimals(chi2, 4.82, 2, 'BG/NBD calibration chi²(3)')
+    const pearson = (a: number[], b: number[]): number => {
+      const ma = a.reduce((p, q) => p + q, 0) / a.length
+      const mb = b.reduce((p, q) => p + q, 0) / b.length
+      let num = 0
+      let da = 0
+      let db = 0
+      a.forEach((v, i) => {
+        num += (v - ma) * (b[i]! - mb)
+        da += (v - ma) ** 2
+        db += (b[i]! - mb) ** 2
+      })
+      return num / Math.sqrt(da * db)
+    }
+    const actual: number[] = []
+    const bg: number[] = []
+    const pn: number[] = []
+    for (let i = 0; i < raw.ids.length; i++) {
+      actual.push(raw.holdoutX[i]!)
+      bg.push(
+        bgNbdConditionalExpectedTransactions(PAPER_BGNBD, 39, raw.x[i]!, raw.tx[i]!, raw.T[i]!),
+      )
+      pn.push(
+        paretoNbdConditionalExpectedTransactions(pnbd.params, 39, raw.x[i]!, raw.tx[i]!, raw.T[i]!),
+      )
+    }
+    expectDecimals(pearson(bg, actual), 0.6256, 4, 'corr(BG/NBD E[Y(39)], x*)')
+    expectDecimals(pearson(pn, actual), 0.63, 2, 'corr(Pareto/NBD E[Y(39)], x*)')
+    expectDecimals(pearson(bg, pn), 0.996, 3, 'corr(BG/NBD, Pareto/NBD)')
+    const zeros = raw.x.reduce((n, x) => n + (x === 0 ? 1 : 0), 0)
+    // Zero class: the 1,411 customers with x = 0 made 334 holdout transactions (0.24 each).
+    const zeroHoldout = raw.ids.reduce(
+      (sum, _, i) => sum + (raw.x[i] === 0 ? raw.holdoutX[i]! : 0),
+      0,
+    )
+    expect(zeroHoldout).toBe(334)
+    expectDecimals(zeroHoldout / zeros, 0.24, 2, 'holdout transactions per x = 0 customer')
+  })
+
+  it('reproduces the Pareto/NBD aggregate forecast', () => {
+    const births = Float64Array.from(raw.firstPurchase, (t) => (t - CDNOW_ORIGIN) / WEEK_MS)
+    const paper: ParetoNbdParams = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 }
+    const ends = Float64Array.of(
+      (CDNOW_CALIBRATION_END - CDNOW_ORIGIN) / WEEK_MS,
+      (CDNOW_END - CDNOW_ORIGIN) / WEEK_MS,
+    )
+    const curve = expectedTrackingCurve(
+      (t) => paretoNbdExpectedTransactions(paper, t),
+      births,
+      ends,
+    )
+    expectDecimals(curve[0]!, 2524.1, 1, 'Pareto/NBD expected in calibration')
+    expectDecimals(curve[1]!, 4268.9, 1, 'Pareto/NBD expected cumulative at week 78')
+  })
+
   it('reproduces the weekly tracking curve', () => {
     const tracking = readCdnowTracking()
     const births = Float64Array.from(raw.firstPurchase, (t) => (t - CDNOW_ORIGIN) / WEEK_MS)
