@@ -233,6 +233,10 @@ describeEachEngine('value scoring', (current) => {
         status: 'partially_refunded',
       },
       { customer: 'single', id: '1', at: START + 300 * DAY, total: 99 },
+      // A return booked as an order with a negative total.
+      { customer: 'minus', id: '1', at: START + 100 * DAY, total: 60 },
+      { customer: 'minus', id: '2', at: START + 140 * DAY, total: -20 },
+      { customer: 'onlyReturn', id: '1', at: START + 100 * DAY, total: -5 },
     )
     await insertOrders(store, orders)
     const result = await scoreCustomers(
@@ -256,6 +260,11 @@ describeEachEngine('value scoring', (current) => {
     // A fully refunded order is not a purchase.
     expect(scores.find((s) => s.customer_id === 'ret')!.frequency).toBe(1)
     expect(scores.find((s) => s.customer_id === 'single')!.p_alive).toBe(1)
+    const minus = scores.find((s) => s.customer_id === 'minus')!
+    expect(minus.frequency).toBe(0)
+    expect(minus.historical_revenue).toBeCloseTo(40, 9)
+    // Only a return, never a purchase: not a customer of the value models.
+    expect(scores.find((s) => s.customer_id === 'onlyReturn')).toBeUndefined()
   })
 
   it.skipIf(!CDNOW_AVAILABLE)(
