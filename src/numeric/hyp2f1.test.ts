@@ -65,6 +65,37 @@ describe('hyp2f1', () => {
     expect(Number.isFinite(big) && big > 709).toBe(true)
   })
 
+  it('is accurate close to z = 1 (connection formula), against mpmath', () => {
+    // Reference values: mpmath.hyp2f1 (mpmath 1.3, 15 significant digits).
+    const cases: readonly (readonly [number, number, number, number, number])[] = [
+      [0.243, 2.426, 2.219, 0.9999, 29.9961870281016],
+      [0.243, 2.426, 2.219, 0.999999, 233.333249073415],
+      [26.24, 28.43, 28.22, 0.95, 2.54604219727199e34],
+      [0.5, 0.3, 0.2, 0.97, 10.2263689372676],
+      [1.3, 2.7, 3.1, 0.9, 11.485855469178],
+      [5.5, 1.2, 7.3, 0.999, 12.9465779481171],
+    ]
+    for (const [a, b, c, z, expected] of cases) {
+      expectRelative(hyp2f1(a, b, c, z), expected, 1e-13, `2F1(${a},${b};${c};${z})`)
+    }
+  })
+
+  it('joins the series and the connection formula smoothly at z = 0.9 (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.05, max: 30, noNaN: true }),
+        fc.double({ min: 0.05, max: 30, noNaN: true }),
+        fc.double({ min: 0.2, max: 40, noNaN: true }),
+        (a, b, c) => {
+          const below = hyp2f1(a, b, c, 0.9 - 1e-13)
+          const above = hyp2f1(a, b, c, 0.9 + 1e-13)
+          return Math.abs(above - below) <= 1e-8 * Math.abs(below)
+        },
+      ),
+      { seed: 9, numRuns: 300 },
+    )
+  })
+
   it('agrees with the untransformed series (property)', () => {
     fc.assert(
       fc.property(

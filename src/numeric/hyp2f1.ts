@@ -41,6 +41,51 @@ function gaussSeries(a: number, b: number, c: number, z: number, out: Float64Arr
   out[1] = sum < 0 ? -1 : sum > 0 ? 1 : 0
 }
 
+/** ln |Γ(x)| and the sign of Γ(x), for x not a non-positive integer. */
+function signedGammaln(x: number, out: Float64Array, at: number): void {
+  out[at] = gammaln(x)
+  out[at + 1] = x > 0 || Math.floor(x) % 2 === 0 ? 1 : -1
+}
+
+const g = new Float64Array(8)
+const part = new Float64Array(2)
+
+/**
+ * ₂F₁(a, b; c; z) = Γ(c)Γ(c−a−b)/(Γ(c−a)Γ(c−b)) ₂F₁(a, b; a+b−c+1; 1−z)
+ *   + (1−z)^(c−a−b) Γ(c)Γ(a+b−c)/(Γ(a)Γ(b)) ₂F₁(c−a, c−b; c−a−b+1; 1−z)   (A&S 15.3.6),
+ * for c − a − b not an integer. Writes ln |F| and its sign; false when a Gamma factor is at a
+ * pole (a parameter a non-positive integer), so the caller falls back to the series.
+ */
+function connectToOne(a: number, b: number, c: number, z: number, out: Float64Array): boolean {
+  const s = c - a - b
+  for (const x of [c - a, c - b, a, b]) if (x <= 0 && Number.isInteger(x)) return false
+  const w = 1 - z
+  signedGammaln(c, g, 0)
+  signedGammaln(s, g, 2)
+  signedGammaln(c - a, g, 4)
+  signedGammaln(c - b, g, 6)
+  const log1 = g[0]! + g[2]! - g[4]! - g[6]!
+  const sign1 = g[1]! * g[3]! * g[5]! * g[7]!
+  gaussSeries(a, b, 1 - s, w, part)
+  const l1 = log1 + part[0]!
+  const s1 = sign1 * part[1]!
+  signedGammaln(-s, g, 2)
+  signedGammaln(a, g, 4)
+  signedGammaln(b, g, 6)
+  const log2 = g[0]! + g[2]! - g[4]! - g[6]! + s * Math.log(w)
+  const sign2 = g[1]! * g[3]! * g[5]! * g[7]!
+  gaussSeries(c - a, c - b, s + 1, w, part)
+  const l2 = log2 + part[0]!
+  const s2 = sign2 * part[1]!
+  // Sum of two signed terms held as logs.
+  const top = Math.max(l1, l2)
+  const sum = s1 * Math.exp(l1 - top) + s2 * Math.exp(l2 - top)
+  if (!Number.isFinite(sum) || sum === 0) return false
+  out[0] = top + Math.log(Math.abs(sum))
+  out[1] = sum < 0 ? -1 : 1
+  return true
+}
+
 /**
  * Writes ln |₂F₁(a, b; c; z)| and its sign into `out` for real a, b, c and z < 1 (z = 1 when
  * c − a − b > 0). Returns false (and NaN in `out`) outside that domain.
@@ -86,11 +131,20 @@ function logHyp2f1Into(a: number, b: number, c: number, z: number, out: Float64A
     }
     return true
   }
-  // 0 < z < 1. Euler: ₂F₁(a, b; c; z) = (1 − z)^(c − a − b) ₂F₁(c − a, c − b; c; z). The series
-  // with the smaller parameters has the smaller hump before its terms start to fall, so it is
-  // the faster and the more accurate (for Pareto/NBD, c = a + 1 and this turns a series with a
-  // large hump into one whose terms fall from the first).
-  if (Math.abs(c - a) + Math.abs(c - b) < Math.abs(a) + Math.abs(b)) {
+  // Near 1 the power series needs ~ln(ε)/ln(z) terms; the 1 − z connection formula converges
+  // fast there, unless c − a − b is (close to) an integer, where its Gamma factors have poles.
+  const s = c - a - b
+  if (z > 0.9 && Math.abs(s - Math.round(s)) > 1e-5 && connectToOne(a, b, c, z, out)) return true
+  // 0 < z < 1. Euler: ₂F₁(a, b; c; z) = (1 − z)^(c − a − b) ₂F₁(c − a, c − b; c; z). A series
+  // whose terms keep one sign cannot cancel, so it wins; between two such series, the one with
+  // the smaller parameters has the smaller hump before its terms fall (for Pareto/NBD, c = a + 1
+  // and this turns a series with a large hump into one whose terms fall from the first).
+  const directPositive = a > 0 && b > 0 && c > 0
+  const eulerPositive = c - a > 0 && c - b > 0 && c > 0
+  if (
+    eulerPositive &&
+    (!directPositive || Math.abs(c - a) + Math.abs(c - b) < Math.abs(a) + Math.abs(b))
+  ) {
     gaussSeries(c - a, c - b, c, z, out)
     out[0] = out[0]! + (c - a - b) * Math.log1p(-z)
   } else {
@@ -104,10 +158,12 @@ function logHyp2f1Into(a: number, b: number, c: number, z: number, out: Float64A
  * c − a − b > 0). Returns NaN outside that domain.
  *
  * *Method:* the power series, summed after the transformation that makes it converge fastest:
- * Pfaff's z → z/(z − 1) for z < 0, and for 0 < z < 1 Euler's (1 − z)^(c−a−b) ₂F₁(c−a, c−b; c; z)
- * whenever it has the smaller parameters. Partial sums are rescaled so that large parameters do
- * not overflow. Gauss's theorem at z = 1. The ratio of terms tends to z, so convergence slows
- * as z → 1; up to 2·10⁶ terms are summed.
+ * Pfaff's z → z/(z − 1) for z < 0; for 0.9 < z < 1 the connection formula to 1 − z (A&S 15.3.6)
+ * when c − a − b is not within 1e-5 of an integer; otherwise Euler's (1 − z)^(c−a−b)
+ * ₂F₁(c−a, c−b; c; z) when its terms keep one sign and its parameters are smaller (a series
+ * with terms of one sign cannot cancel). Partial sums are rescaled so that
+ * large parameters do not overflow. Gauss's theorem at z = 1. Where none of the fast forms
+ * applies near z = 1 the series is summed directly, up to 2·10⁶ terms.
  *
  * *References:* Abramowitz & Stegun (1964), 15.1.1, 15.1.20, 15.3.3–15.3.5; Fader & Hardie
  * (2005), "A Note on Deriving the Pareto/NBD Model and Related Expressions" (the α ≥ β / α < β
