@@ -1,11 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { RequestError, invalidInput } from '../../core/errors.js'
 import { TIME_UNITS, type TimeUnit } from '../../differentiate/value/customer-summary.js'
+import { VALUE_MODELS, type ValueModel } from '../../differentiate/value/purchase-model.js'
 import {
   scoreCustomers,
-  VALUE_MODELS,
   type ScoreError,
-  type ValueModel,
   type ValueReport,
 } from '../../differentiate/value/score-customers.js'
 import { TIER_NAMES, TIERS } from '../../differentiate/value/tiers.js'

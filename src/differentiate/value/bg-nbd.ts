@@ -37,7 +37,7 @@ function distinctIndex(values: Float64Array): {
  * hundred), so data sorted by x (as `groupSummaries` returns it) costs one exponential and one
  * log1p per group.
  */
-export function bgNbdObjective(data: SummaryGroups): Objective {
+function bgNbdObjective(data: SummaryGroups): Objective {
   const { x: xs, weight } = data
   const n = xs.length
   const ages = distinctIndex(data.T)

@@ -2,35 +2,17 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../core/clock.js'
 import { newId } from '../../core/ids.js'
 import { err, ok, type Result } from '../../core/result.js'
-import type { FitResult } from '../../numeric/fit-log-params.js'
 import type { Database } from '../../store/database.js'
 import type { EngineCapabilities } from '../../store/engine.js'
-import {
-  bgNbdConditionalExpectedTransactions,
-  bgNbdExpectedTransactions,
-  bgNbdProbabilityAlive,
-  fitBgNbd,
-} from './bg-nbd.js'
 import { discountedClv } from './clv.js'
-import {
-  DAY_MS,
-  groupSummaries,
-  timeUnitMs,
-  type SummaryGroups,
-  type TimeUnit,
-} from './customer-summary.js'
+import { DAY_MS, groupSummaries, timeUnitMs, type TimeUnit } from './customer-summary.js'
 import {
   fitGammaGamma,
   gammaGammaConditionalSpend,
   selectSpendData,
   type GammaGammaParams,
 } from './gamma-gamma.js'
-import {
-  fitParetoNbd,
-  paretoNbdConditionalExpectedTransactions,
-  paretoNbdExpectedTransactions,
-  paretoNbdProbabilityAlive,
-} from './pareto-nbd.js'
+import { fitPurchaseModel, type PurchaseModel, type ValueModel } from './purchase-model.js'
 import { scoreRfm } from './rfm.js'
 import { assignTier, tierThresholds, type Tier, type TierInput, type TierOptions } from './tiers.js'
 import { expectedTrackingCurve } from './tracking-curve.js'
@@ -44,9 +26,6 @@ import {
   type ScoreRow,
 } from './value.repository.js'
 import { estimateWallets, type WalletOptions } from './wallet.js'
-
-export const VALUE_MODELS = ['bgnbd', 'pnbd'] as const
-export type ValueModel = (typeof VALUE_MODELS)[number]
 
 export interface ScoreDeps {
   readonly db: Kysely<Database>
@@ -113,40 +92,6 @@ export interface ValueReport {
   readonly tiers: Readonly<Record<Tier, number>>
   readonly tracking: TrackingCurve
   readonly warnings: readonly string[]
-}
-
-/** A fitted purchase model and its per-customer figures, whichever model it is. */
-interface PurchaseModel {
-  readonly fit: FitResult<string>
-  readonly probabilityAlive: (x: number, tx: number, T: number) => number
-  readonly conditionalExpected: (t: number, x: number, tx: number, T: number) => number
-  readonly expected: (t: number) => number
-}
-
-function fitPurchaseModel(model: ValueModel, groups: SummaryGroups): PurchaseModel {
-  switch (model) {
-    case 'bgnbd': {
-      const fit = fitBgNbd(groups)
-      const p = fit.params
-      return {
-        fit,
-        probabilityAlive: (x, tx, T) => bgNbdProbabilityAlive(p, x, tx, T),
-        conditionalExpected: (t, x, tx, T) => bgNbdConditionalExpectedTransactions(p, t, x, tx, T),
-        expected: (t) => bgNbdExpectedTransactions(p, t),
-      }
-    }
-    case 'pnbd': {
-      const fit = fitParetoNbd(groups)
-      const p = fit.params
-      return {
-        fit,
-        probabilityAlive: (x, tx, T) => paretoNbdProbabilityAlive(p, x, tx, T),
-        conditionalExpected: (t, x, tx, T) =>
-          paretoNbdConditionalExpectedTransactions(p, t, x, tx, T),
-        expected: (t) => paretoNbdExpectedTransactions(p, t),
-      }
-    }
-  }
 }
 
 const TOP_CATEGORIES = 20
