@@ -23,6 +23,7 @@ export const MERGE_POLICIES = {
   order_items: 'move-orders',
   order_returns: 'move-orders',
   interactions: 'move',
+  scores: 'drop',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

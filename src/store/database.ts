@@ -12,6 +12,8 @@ import type {
   SettingsTable,
 } from './tables/identify.table.js'
 import type { OrderReturnsTable } from './tables/import.table.js'
+import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
+import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -27,6 +29,9 @@ export interface Database {
   order_returns: OrderReturnsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  model_runs: ModelRunsTable
+  scores: ScoresTable
+  recommender_models: RecommenderModelsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -40,4 +45,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'order_items',
   'order_returns',
   'interactions',
+  'scores',
 ] as const satisfies readonly (keyof Database)[]
