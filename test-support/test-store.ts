@@ -20,14 +20,12 @@ if (REQUIRE_POSTGRES && POSTGRES_URL === '') {
 
 /** A fresh, migrated database: an in-memory SQLite file or a new PostgreSQL schema. */
 export async function openTestStore(engine: Engine): Promise<Store> {
+  const schema = `t_${randomBytes(6).toString('hex')}`
   const store =
     engine === 'sqlite'
       ? await openStore('sqlite::memory:')
-      : await openStore(POSTGRES_URL, {
-          schema: `t_${randomBytes(6).toString('hex')}`,
-          poolSize: 4,
-        })
-  await migrateToLatest(store.db)
+      : await openStore(POSTGRES_URL, { schema, poolSize: 4 })
+  await migrateToLatest(store.db, engine === 'sqlite' ? {} : { schema })
   return store
 }
 
