@@ -11,6 +11,15 @@ import type {
   ProductsTable,
   SettingsTable,
 } from './tables/identify.table.js'
+import type {
+  ConsentsTable,
+  ContactLogTable,
+  DeliveriesTable,
+  ManagersTable,
+  MessagesTable,
+  SuppressionsTable,
+  TasksTable,
+} from './tables/interact.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -25,6 +34,13 @@ export interface Database {
   order_items: OrderItemsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  consents: ConsentsTable
+  messages: MessagesTable
+  deliveries: DeliveriesTable
+  contact_log: ContactLogTable
+  suppressions: SuppressionsTable
+  managers: ManagersTable
+  tasks: TasksTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -37,4 +53,9 @@ export const CUSTOMER_KEYED_TABLES = [
   'orders',
   'order_items',
   'interactions',
+  'consents',
+  'messages',
+  'deliveries',
+  'contact_log',
+  'tasks',
 ] as const satisfies readonly (keyof Database)[]
