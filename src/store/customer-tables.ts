@@ -108,12 +108,23 @@ export async function moveCustomerRows(
   }
 }
 
-/** Deletes every row a customer owns in every customer-keyed table. */
-export async function deleteCustomerRows(db: Kysely<Database>, customerId: string): Promise<void> {
-  for (const table of CUSTOMER_KEYED_TABLES) {
+/** Deletes every row a customer owns in every customer-keyed table; returns counts per table. */
+export async function deleteCustomerRows(
+  db: Kysely<Database>,
+  customerId: string,
+): Promise<Record<CustomerKeyedTable, number>> {
+  const deleted = {} as Record<CustomerKeyedTable, number>
+  // The customer row last, so a failure halfway leaves the customer findable.
+  const tables = [...CUSTOMER_KEYED_TABLES.filter((t) => t !== 'customers'), 'customers'] as const
+  for (const table of tables) {
     const column = table === 'customers' ? 'id' : 'customer_id'
-    await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${customerId}`.execute(db)
+    const result =
+      await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${customerId}`.execute(
+        db,
+      )
+    deleted[table] = Number(result.numAffectedRows ?? 0n)
   }
+  return deleted
 }
 
 function uniqueKeysOf(table: CustomerKeyedTable): {
