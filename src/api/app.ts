@@ -17,6 +17,8 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
+import { registerMessageRoutes } from './routes/messages.routes.js'
+import { registerPreferenceRoutes } from './routes/preferences.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -30,6 +32,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
+    // Signed tokens (preference, unsubscribe, click links) and long identities travel in paths.
+    maxParamLength: 4096,
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>()
@@ -80,6 +84,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerHealthRoutes(app, context)
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
+  registerMessageRoutes(app, context)
+  registerPreferenceRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
 }

@@ -186,12 +186,12 @@ export interface InboundRequest {
   readonly identity: string
   readonly kind: InboundKind
   readonly text: string
-  readonly subject?: string | null
-  readonly rating?: number | null
-  readonly productId?: string | null
-  readonly inReplyTo?: string | null
+  readonly subject?: string | null | undefined
+  readonly rating?: number | null | undefined
+  readonly productId?: string | null | undefined
+  readonly inReplyTo?: string | null | undefined
   /** A retry with the same key is stored once. */
-  readonly idempotencyKey?: string
+  readonly idempotencyKey?: string | undefined
 }
 
 export type InboundError =
@@ -272,8 +272,8 @@ export async function answerMessage(
     readonly messageId: string
     readonly channel: ChannelName
     readonly text: string
-    readonly subject?: string | null
-    readonly idempotencyKey?: string
+    readonly subject?: string | null | undefined
+    readonly idempotencyKey?: string | undefined
   },
 ): Promise<Result<SendOutcome, AnswerError>> {
   const customerId = await findCustomerId(deps.db, request.identity)

@@ -40,13 +40,13 @@ export interface SendRequest {
   readonly channel: ChannelName
   readonly kind: OutboundKind
   /** Consent topic; required for marketing. */
-  readonly topic?: string | null
+  readonly topic?: string | null | undefined
   readonly subject: string
   readonly body: string
-  readonly html?: string | null
+  readonly html?: string | null | undefined
   /** Repeating a send with the same key returns the first one instead of sending twice. */
-  readonly idempotencyKey?: string
-  readonly inReplyTo?: string | null
+  readonly idempotencyKey?: string | undefined
+  readonly inReplyTo?: string | null | undefined
 }
 
 /** Why nothing was sent (and nothing recorded): the caller is told at once. */
