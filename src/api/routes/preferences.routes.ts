@@ -4,7 +4,7 @@ import { RequestError } from '../../core/errors.js'
 import type { JsonObject } from '../../core/json.js'
 import type { Result } from '../../core/result.js'
 import { isChannelName } from '../../interact/channel.js'
-import { setConsent } from '../../interact/consents.repository.js'
+import { effectiveConsent, listConsents, setConsent } from '../../interact/consents.repository.js'
 import { recordEngagement } from '../../interact/engagement.js'
 import { eraseCustomer, exportCustomerData } from '../../interact/erase-customer.js'
 import { TOKEN_PURPOSES } from '../../interact/message-links.js'
@@ -114,6 +114,7 @@ export function registerPreferenceRoutes(app: ZodApp, { deps }: RouteContext): v
         throw new RequestError('invalid_input', 400, 'Malformed preference form')
       }
       const now = deps.clock.now()
+      const before = await listConsents(db, who.customerId)
       for (let i = 0; i < count; i += 1) {
         const [channel, topic] = (form[`k${i}`] ?? '').split('|', 2)
         if (
@@ -124,10 +125,13 @@ export function registerPreferenceRoutes(app: ZodApp, { deps }: RouteContext): v
         ) {
           continue
         }
+        // Only what the customer changed is recorded, so untouched rows keep their source.
+        const granted = form[`c${i}`] === '1'
+        if ((effectiveConsent(before, channel, topic)?.granted ?? false) === granted) continue
         await setConsent(
           db,
           who.customerId,
-          { channel, topic, granted: form[`c${i}`] === '1', source: 'preference_page' },
+          { channel, topic, granted, source: 'preference_page' },
           now,
         )
       }
