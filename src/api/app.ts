@@ -17,6 +17,7 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
+import { registerManagerRoutes } from './routes/managers.routes.js'
 import { registerMessageRoutes } from './routes/messages.routes.js'
 import { registerPreferenceRoutes } from './routes/preferences.routes.js'
 
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerCustomerRoutes(app, context)
   registerMessageRoutes(app, context)
   registerPreferenceRoutes(app, context)
+  registerManagerRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
 }

@@ -16,8 +16,8 @@ export async function createManager(
   db: Kysely<Database>,
   input: {
     readonly name: string
-    readonly email?: string | null
-    readonly capacity?: number | null
+    readonly email?: string | null | undefined
+    readonly capacity?: number | null | undefined
   },
   nowMs: number,
 ): Promise<Manager> {

@@ -9,13 +9,13 @@ import type { TaskRule } from './tasks.repository.js'
 
 export interface TaskRuleOptions {
   /** A top customer whose P(alive) falls below this gets a task. Default 0.5. */
-  readonly pAliveThreshold?: number
+  readonly pAliveThreshold?: number | undefined
   /** Ratings at or below this count as negative feedback. Default 2 (of 5). */
-  readonly negativeRating?: number
+  readonly negativeRating?: number | undefined
   /** A question or complaint left open this long gets a task. Default 24 h. */
-  readonly unansweredHours?: number
+  readonly unansweredHours?: number | undefined
   /** How far back feedback is read. Default 30 days. */
-  readonly lookbackMs?: number
+  readonly lookbackMs?: number | undefined
 }
 
 export interface RuleReport {
