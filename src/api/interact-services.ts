@@ -1,9 +1,4 @@
-import { createEmailChannel } from '../interact/channels/email-channel.js'
-import { createInAppChannel } from '../interact/channels/in-app-channel.js'
-import { createWebhookChannel } from '../interact/channels/webhook-channel.js'
-import type { ChannelSet } from '../interact/channel.js'
-import { DEFAULT_CONTACT_POLICY } from '../interact/contact-pressure.js'
-import { createMessageLinks, resolveSigningSecret } from '../interact/message-links.js'
+import { buildInteractDeps } from '../interact/interact-deps.js'
 import type { InteractDeps } from '../interact/send-message.js'
 import type { AppDeps } from './app-deps.js'
 
@@ -14,41 +9,13 @@ import type { AppDeps } from './app-deps.js'
 export function interactServices(deps: AppDeps): () => Promise<InteractDeps> {
   let built: Promise<InteractDeps> | null = null
   return () => {
-    built ??= build(deps).catch((error: unknown) => {
+    built ??= buildInteractDeps(deps.store, deps.clock, deps.config, {
+      channels: deps.channels,
+      policy: deps.contactPolicy,
+    }).catch((error: unknown) => {
       built = null
       throw error
     })
     return built
-  }
-}
-
-async function build(deps: AppDeps): Promise<InteractDeps> {
-  const { config, clock } = deps
-  const secret = await resolveSigningSecret(deps.store.db, config.secret)
-  const channels: ChannelSet = deps.channels ?? {
-    in_app: createInAppChannel(clock),
-    ...(config.smtpUrl === null
-      ? {}
-      : { email: createEmailChannel({ smtp: config.smtpUrl, from: config.mailFrom, clock }) }),
-    ...(config.webhookUrl === null
-      ? {}
-      : {
-          webhook: createWebhookChannel({
-            url: config.webhookUrl,
-            secret: config.webhookSecret ?? secret,
-            clock,
-            sleep: (ms) =>
-              new Promise((resolve) => {
-                setTimeout(resolve, ms)
-              }),
-          }),
-        }),
-  }
-  return {
-    db: deps.store.db,
-    clock,
-    channels,
-    links: createMessageLinks(config.publicUrl, secret, clock),
-    policy: deps.contactPolicy ?? DEFAULT_CONTACT_POLICY,
   }
 }

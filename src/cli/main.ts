@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
+import { deliveriesCommand } from './commands/deliveries.command.js'
 import { keysCommand } from './commands/keys.command.js'
+import { managerCommand } from './commands/manager.command.js'
 import { profileCommand } from './commands/profile.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
     profileCommand(),
     statsCommand(),
     dbCommand(),
+    managerCommand(),
+    deliveriesCommand(),
   ]) {
     program.addCommand(command)
   }

@@ -30,7 +30,14 @@ export async function createManager(
     created_at: nowMs,
   }
   await db.insertInto('managers').values(row).execute()
-  return { ...row, active: true, portfolioSize: 0 }
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    capacity: row.capacity,
+    active: true,
+    portfolioSize: 0,
+  }
 }
 
 export async function listManagers(db: Kysely<Database>): Promise<readonly Manager[]> {
