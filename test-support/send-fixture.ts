@@ -1,4 +1,5 @@
 import { manualClock, type ManualClock } from '../src/core/clock.js'
+import { closeChannels } from '../src/interact/channel.js'
 import { createEmailChannel } from '../src/interact/channels/email-channel.js'
 import { createInAppChannel } from '../src/interact/channels/in-app-channel.js'
 import { createWebhookChannel } from '../src/interact/channels/webhook-channel.js'
@@ -77,6 +78,7 @@ export async function sendFixture(
     sleeps,
     customerId,
     close: async () => {
+      await closeChannels(deps.channels)
       await smtp.close()
       await hook.close()
     },

@@ -23,6 +23,7 @@ export async function startSmtpSink(options: { refuse?: boolean } = {}): Promise
   const config: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
     logger: false,
     onRcptTo(address, _session, callback) {
       if (options.refuse === true) {

@@ -49,6 +49,13 @@ export interface ChannelOutcome {
 export interface Channel {
   readonly name: ChannelName
   send(envelope: OutboundEnvelope): Promise<ChannelOutcome>
+  /** Releases connections (the SMTP pool); the channel is not used afterwards. */
+  close?(): Promise<void>
+}
+
+/** Closes every channel of a set that holds connections. */
+export async function closeChannels(channels: ChannelSet): Promise<void> {
+  for (const channel of Object.values(channels)) await channel.close?.()
 }
 
 /** The channels a deployment has; a missing one makes sends on it fail with a clear reason. */

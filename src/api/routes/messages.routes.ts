@@ -20,7 +20,7 @@ import { processDueDeliveries, sendMessage } from '../../interact/send-message.j
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { accessibleCustomerId } from '../customer-access.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
-import { interactServices } from '../interact-services.js'
+import { closeInteractServices, interactServices } from '../interact-services.js'
 import {
   ConsentSchema,
   DeliverySchema,
@@ -55,6 +55,9 @@ const INBOUND_DOC =
 export function registerMessageRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
   const { db } = deps.store
   const services = interactServices(deps)
+  app.addHook('onClose', async () => {
+    await closeInteractServices(deps)
+  })
   const read = requireRoles('admin', 'analyst', 'manager')
   const act = requireRoles('admin', 'manager')
   const security = [{ secretKey: [] }]

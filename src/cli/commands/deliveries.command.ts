@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { closeChannels } from '../../interact/channel.js'
 import { buildInteractDeps } from '../../interact/interact-deps.js'
 import { processDueDeliveries } from '../../interact/send-message.js'
 import { printResult, runWithStore, type GlobalOptions } from '../command-context.js'
@@ -17,7 +18,9 @@ export function deliveriesCommand(): Command {
     .action(async (options: GlobalOptions & { limit: number }) => {
       await runWithStore(options, async (ctx) => {
         const deps = await buildInteractDeps(ctx.store, ctx.clock, ctx.config)
-        const reports = await processDueDeliveries(deps, { limit: options.limit })
+        const reports = await processDueDeliveries(deps, { limit: options.limit }).finally(() =>
+          closeChannels(deps.channels),
+        )
         printResult(ctx, reports, () =>
           reports.length === 0
             ? 'Nothing due.'

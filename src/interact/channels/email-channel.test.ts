@@ -36,6 +36,7 @@ describe('email channel over real SMTP', () => {
       clock: manualClock(1_700_000_000_000),
     })
     const outcome = await channel.send(envelope)
+    await channel.close?.()
     expect(outcome.status).toBe('sent')
     expect(sink.received).toHaveLength(1)
     const mail = sink.received[0]!
@@ -56,6 +57,7 @@ describe('email channel over real SMTP', () => {
       clock: manualClock(0),
     })
     const outcome = await channel.send(envelope)
+    await channel.close?.()
     expect(outcome.status).toBe('failed')
     expect(outcome.error).toMatch(/550/)
     expect(sink.received).toHaveLength(0)
@@ -69,6 +71,7 @@ describe('email channel over real SMTP', () => {
       timeoutMs: 2000,
     })
     const outcome = await channel.send(envelope)
+    await channel.close?.()
     expect(outcome.status).toBe('failed')
     expect(outcome.error).toMatch(/ECONNREFUSED|connect/i)
   })
