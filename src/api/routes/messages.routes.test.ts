@@ -213,6 +213,23 @@ describeEachEngine('interact API', (current) => {
     expect(missing.statusCode).toBe(404)
   })
 
+  it('documents the Interact routes in OpenAPI', async () => {
+    const { app } = await start()
+    const response = await app.inject({ url: '/openapi.json' })
+    expect(response.statusCode).toBe(200)
+    const paths = Object.keys(response.json<{ paths: Record<string, unknown> }>().paths)
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/customers/{identity}/messages',
+        '/v1/customers/{identity}/send',
+        '/v1/customers/{identity}/inbox',
+        '/v1/managers/{managerId}/portfolio',
+      ]),
+    )
+    // Public token routes are not API and stay out of the document.
+    expect(paths.some((p) => p.startsWith('/p/') || p.startsWith('/t/'))).toBe(false)
+  })
+
   it('answers bad input with clear errors', async () => {
     const { app, admin, auth } = await start()
     const unknown = await app.inject({
