@@ -34,7 +34,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     logger: options.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
     // Signed tokens (preference, unsubscribe, click links) and long identities travel in paths.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>()
