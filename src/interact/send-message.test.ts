@@ -4,7 +4,7 @@ import { addCustomer } from '../../test-support/interact-fixture.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { headerOf } from '../../test-support/smtp-sink.js'
 import { setConsent } from './consents.repository.js'
-import { processDueDeliveries, sendMessage } from './send-message.js'
+import { STALE_QUEUED_MS, processDueDeliveries, sendMessage } from './send-message.js'
 
 describeEachEngine('sending messages', (current) => {
   const cleanups: (() => Promise<void>)[] = []
@@ -189,5 +189,44 @@ describeEachEngine('sending messages', (current) => {
     const reports = await processDueDeliveries(deps)
     expect(reports).toMatchObject([{ status: 'dropped', reason: 'consent_withdrawn' }])
     expect(smtp.received).toHaveLength(0)
+  })
+
+  it('records a failure when a channel throws, and resends deliveries orphaned in queued', async () => {
+    const { deps, clock } = await setup()
+    const broken = {
+      ...deps,
+      channels: {
+        in_app: {
+          name: 'in_app' as const,
+          send: () => Promise.reject(new Error('boom')),
+        },
+      },
+    }
+    const result = await sendMessage(broken, {
+      ...marketing,
+      channel: 'in_app',
+      kind: 'transactional',
+    })
+    expect(result.ok && result.value.delivery.status).toBe('failed')
+    expect(result.ok && result.value.delivery.lastError).toBe('channel error: boom')
+
+    // A process died between recording a delivery and sending it.
+    const orphan = await sendMessage(deps, {
+      ...marketing,
+      channel: 'in_app',
+      kind: 'transactional',
+      idempotencyKey: 'o',
+    })
+    if (!orphan.ok) throw new Error('no delivery')
+    await deps.db
+      .updateTable('deliveries')
+      .set({ status: 'queued' })
+      .where('id', '=', orphan.value.delivery.id)
+      .execute()
+    expect(await processDueDeliveries(deps)).toEqual([])
+    clock.advance(STALE_QUEUED_MS)
+    expect(await processDueDeliveries(deps)).toMatchObject([
+      { deliveryId: orphan.value.delivery.id, status: 'delivered' },
+    ])
   })
 })

@@ -5,7 +5,13 @@ import { parseJsonObject } from '../core/json.js'
 import { err, ok, type Result } from '../core/result.js'
 import { findCustomerId } from '../identify/customer-profile.js'
 import type { Database } from '../store/database.js'
-import type { ChannelName, ChannelSet, OutboundEnvelope } from './channel.js'
+import type {
+  Channel,
+  ChannelName,
+  ChannelOutcome,
+  ChannelSet,
+  OutboundEnvelope,
+} from './channel.js'
 import { decideContact, type ContactPolicy, type PressureDecision } from './contact-pressure.js'
 import { ALL_TOPICS, effectiveConsent, listConsents } from './consents.repository.js'
 import {
@@ -205,10 +211,14 @@ export interface DueDeliveryReport {
   readonly reason: string | null
 }
 
+/** A queued delivery untouched this long was orphaned (the process died mid-send). */
+export const STALE_QUEUED_MS = 10 * 60_000
+
 /**
  * Sends held deliveries whose time has come, re-checking consent (it may have been withdrawn
- * while the message waited) and contact pressure. Never throws halfway: each delivery's outcome
- * is reported.
+ * while the message waited) and contact pressure, and picks up deliveries left `queued` by a
+ * process that died before handing them to the channel. Never throws halfway: each delivery's
+ * outcome is reported, a failure included (status `error`, left for the next run).
  */
 export async function processDueDeliveries(
   deps: InteractDeps,
@@ -218,83 +228,99 @@ export async function processDueDeliveries(
   const rows = await deps.db
     .selectFrom('deliveries')
     .selectAll()
-    .where('status', '=', 'held')
-    .where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'held'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'queued'), eb('updated_at', '<=', now - STALE_QUEUED_MS)]),
+      ]),
+    )
+    .orderBy('queued_at')
     .limit(options.limit ?? 500)
     .execute()
   const reports: DueDeliveryReport[] = []
   for (const row of rows) {
     const delivery = toDelivery(row)
-    const report = (status: string, reason: string | null): void => {
+    try {
+      const { status, reason } = await processOne(deps, delivery, now)
       reports.push({ deliveryId: delivery.id, customerId: delivery.customerId, status, reason })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      reports.push({
+        deliveryId: delivery.id,
+        customerId: delivery.customerId,
+        status: 'error',
+        reason,
+      })
     }
-    const message = await getMessage(deps.db, delivery.customerId, delivery.messageId)
-    if (message === null) {
-      await recordTransitions(deps.db, delivery, [
-        { status: 'dropped', at: now, reason: 'message_missing' },
-      ])
-      report('dropped', 'message_missing')
-      continue
-    }
-    const channel = message.channel as ChannelName
-    if (message.kind === 'marketing' && message.topic !== null) {
-      const consent = effectiveConsent(
-        await listConsents(deps.db, delivery.customerId),
-        channel,
-        message.topic,
-      )
-      if (consent?.granted !== true) {
-        await recordTransitions(
-          deps.db,
-          delivery,
-          [{ status: 'dropped', at: now, reason: 'consent_withdrawn' }],
-          { nextAttemptAt: null },
-        )
-        report('dropped', 'consent_withdrawn')
-        continue
-      }
-    }
-    const recipient = await loadRecipient(deps.db, delivery.customerId)
-    const decision =
-      message.kind === 'marketing'
-        ? decideContact(
-            {
-              nowMs: now,
-              channel,
-              contactTimes: await recentContacts(
-                deps.db,
-                delivery.customerId,
-                channel,
-                deps.policy,
-                now,
-              ),
-              timeZone: recipient.timeZone,
-            },
-            deps.policy,
-          )
-        : ({ action: 'send' } as const)
-    if (decision.action === 'wait') {
+  }
+  return reports
+}
+
+async function processOne(
+  deps: InteractDeps,
+  delivery: Delivery,
+  now: number,
+): Promise<{ readonly status: string; readonly reason: string | null }> {
+  const message = await getMessage(deps.db, delivery.customerId, delivery.messageId)
+  if (message === null) {
+    await recordTransitions(deps.db, delivery, [
+      { status: 'dropped', at: now, reason: 'message_missing' },
+    ])
+    return { status: 'dropped', reason: 'message_missing' }
+  }
+  const channel = message.channel as ChannelName
+  if (message.kind === 'marketing' && message.topic !== null) {
+    const consent = effectiveConsent(
+      await listConsents(deps.db, delivery.customerId),
+      channel,
+      message.topic,
+    )
+    if (consent?.granted !== true) {
       await recordTransitions(
         deps.db,
         delivery,
-        [{ status: 'held', at: now, reason: decision.reason }],
-        { holdReason: decision.reason, nextAttemptAt: decision.until },
+        [{ status: 'dropped', at: now, reason: 'consent_withdrawn' }],
+        { nextAttemptAt: null },
       )
-      report('held', decision.reason)
-      continue
+      return { status: 'dropped', reason: 'consent_withdrawn' }
     }
-    if (decision.action === 'drop') {
-      await recordTransitions(deps.db, delivery, [
-        { status: 'dropped', at: now, reason: decision.reason },
-      ])
-      report('dropped', decision.reason)
-      continue
-    }
-    const done = await attemptDelivery(deps, message, delivery, recipient)
-    report(done.status, done.lastError)
   }
-  return reports
+  const recipient = await loadRecipient(deps.db, delivery.customerId)
+  const decision: PressureDecision =
+    message.kind === 'marketing'
+      ? decideContact(
+          {
+            nowMs: now,
+            channel,
+            contactTimes: await recentContacts(
+              deps.db,
+              delivery.customerId,
+              channel,
+              deps.policy,
+              now,
+            ),
+            timeZone: recipient.timeZone,
+          },
+          deps.policy,
+        )
+      : { action: 'send' }
+  if (decision.action === 'wait') {
+    await recordTransitions(
+      deps.db,
+      delivery,
+      [{ status: 'held', at: now, reason: decision.reason }],
+      { holdReason: decision.reason, nextAttemptAt: decision.until },
+    )
+    return { status: 'held', reason: decision.reason }
+  }
+  if (decision.action === 'drop') {
+    await recordTransitions(deps.db, delivery, [
+      { status: 'dropped', at: now, reason: decision.reason },
+    ])
+    return { status: 'dropped', reason: decision.reason }
+  }
+  const done = await attemptDelivery(deps, message, delivery, recipient)
+  return { status: done.status, reason: done.lastError }
 }
 
 /** Hands a recorded message to its channel and records what came of it. */
@@ -315,7 +341,7 @@ async function attemptDelivery(
     })
   }
   const envelope = buildEnvelope(deps.links, message, delivery, recipient)
-  const outcome = await channel.send(envelope)
+  const outcome = await sendSafely(channel, envelope, now)
   const transitions: DeliveryTransition[] = outcome.attempts
     .slice(0, -1)
     .filter((a) => !a.ok)
@@ -349,6 +375,25 @@ async function attemptDelivery(
     nextAttemptAt: null,
     holdReason: null,
   })
+}
+
+/** A channel that throws (a bug, not a refusal) still yields a recorded failure. */
+async function sendSafely(
+  channel: Channel,
+  envelope: OutboundEnvelope,
+  at: number,
+): Promise<ChannelOutcome> {
+  try {
+    return await channel.send(envelope)
+  } catch (error) {
+    const message = `channel error: ${error instanceof Error ? error.message : String(error)}`
+    return {
+      status: 'failed',
+      attempts: [{ at, ok: false, error: message }],
+      error: message,
+      detail: null,
+    }
+  }
 }
 
 function buildEnvelope(
