@@ -17,9 +17,7 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
-import { registerManagerRoutes } from './routes/managers.routes.js'
-import { registerMessageRoutes } from './routes/messages.routes.js'
-import { registerPreferenceRoutes } from './routes/preferences.routes.js'
+import { registerInteractRoutes } from './routes/interact.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -85,9 +83,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerHealthRoutes(app, context)
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
-  registerMessageRoutes(app, context)
-  registerPreferenceRoutes(app, context)
-  registerManagerRoutes(app, context)
+  registerInteractRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
 }

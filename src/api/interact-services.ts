@@ -3,32 +3,36 @@ import { buildInteractDeps } from '../interact/interact-deps.js'
 import type { InteractDeps } from '../interact/send-message.js'
 import type { AppDeps } from './app-deps.js'
 
-const built = new WeakMap<AppDeps, Promise<InteractDeps>>()
-
-/**
- * Interact's deps for the API, built on first use (the signing secret may have to be read from
- * or created in the database) and then shared by every route module and request of one app.
- */
-export function interactServices(deps: AppDeps): () => Promise<InteractDeps> {
-  return () => {
-    let services = built.get(deps)
-    if (services === undefined) {
-      services = buildInteractDeps(deps.store, deps.clock, deps.config, {
-        channels: deps.channels,
-        policy: deps.contactPolicy,
-      })
-      services.catch(() => built.delete(deps))
-      built.set(deps, services)
-    }
-    return services
-  }
+/** Interact's deps, built on first use and shared by the Interact route modules of one app. */
+export interface InteractServices {
+  readonly get: () => Promise<InteractDeps>
+  /** Releases the connections of channels the app built itself (injected ones stay open). */
+  readonly close: () => Promise<void>
 }
 
-/** Releases the connections of channels the app built itself (injected ones stay open). */
-export async function closeInteractServices(deps: AppDeps): Promise<void> {
-  const services = built.get(deps)
-  built.delete(deps)
-  if (services === undefined || deps.channels !== undefined) return
-  const resolved = await services.catch(() => null)
-  if (resolved !== null) await closeChannels(resolved.channels)
+/**
+ * Builds lazily because the signing secret may have to be read from or created in the
+ * database, which route registration (synchronous) cannot wait for.
+ */
+export function interactServices(deps: AppDeps): InteractServices {
+  let built: Promise<InteractDeps> | null = null
+  return {
+    get: () => {
+      built ??= buildInteractDeps(deps.store, deps.clock, deps.config, {
+        channels: deps.channels,
+        policy: deps.contactPolicy,
+      }).catch((error: unknown) => {
+        built = null
+        throw error
+      })
+      return built
+    },
+    close: async () => {
+      const services = built
+      built = null
+      if (services === null || deps.channels !== undefined) return
+      const resolved = await services.catch(() => null)
+      if (resolved !== null) await closeChannels(resolved.channels)
+    },
+  }
 }

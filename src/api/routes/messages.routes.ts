@@ -20,7 +20,7 @@ import { processDueDeliveries, sendMessage } from '../../interact/send-message.j
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { accessibleCustomerId } from '../customer-access.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
-import { closeInteractServices, interactServices } from '../interact-services.js'
+import type { InteractServices } from '../interact-services.js'
 import {
   ConsentSchema,
   DeliverySchema,
@@ -52,12 +52,13 @@ const INBOUND_DOC =
   ', with properties text, subject, rating, product_id, in_reply_to.'
 
 /** Dialogue, outbound messages, deliveries, consents and the in-app inbox of one customer. */
-export function registerMessageRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
+export function registerMessageRoutes(
+  app: ZodApp,
+  { deps, requireRoles }: RouteContext,
+  interact: InteractServices,
+): void {
   const { db } = deps.store
-  const services = interactServices(deps)
-  app.addHook('onClose', async () => {
-    await closeInteractServices(deps)
-  })
+  const services = interact.get
   const read = requireRoles('admin', 'analyst', 'manager')
   const act = requireRoles('admin', 'manager')
   const security = [{ secretKey: [] }]

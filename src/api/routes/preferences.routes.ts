@@ -11,7 +11,7 @@ import { TOKEN_PURPOSES } from '../../interact/message-links.js'
 import { getPreferenceView } from '../../interact/preference-view.js'
 import { verifyToken, type TokenError } from '../../interact/signed-token.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
-import { interactServices } from '../interact-services.js'
+import type { InteractServices } from '../interact-services.js'
 import { renderMessagePage, renderPreferencePage } from '../preference-page.js'
 
 const TokenParams = z.object({ token: z.string().min(1).max(4000) })
@@ -24,9 +24,13 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
  * The pages and links customers reach without an API key, authorized by signed tokens: the
  * preference page (expiring), one-click unsubscribe (RFC 8058), open pixel and click redirect.
  */
-export function registerPreferenceRoutes(app: ZodApp, { deps }: RouteContext): void {
+export function registerPreferenceRoutes(
+  app: ZodApp,
+  { deps }: RouteContext,
+  interact: InteractServices,
+): void {
   const { db } = deps.store
-  const services = interactServices(deps)
+  const services = interact.get
   const hidden = { hide: true }
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
     app.addContentTypeParser(
