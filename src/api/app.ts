@@ -18,6 +18,8 @@ import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
+import { registerValueRoutes } from './routes/value.routes.js'
+import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -84,6 +86,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
   registerInteractRoutes(app, context)
+  registerValueRoutes(app, context)
+  registerRecommendationRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
 }

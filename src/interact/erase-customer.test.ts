@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest'
 import { ingestEvents } from '../identify/ingest-events.js'
 import { CUSTOMER_KEYED_TABLES, type Database } from '../store/database.js'
 import type { Store } from '../store/engine.js'
-import { addCustomer } from '../../test-support/interact-fixture.js'
+import { addCustomer, addScore } from '../../test-support/interact-fixture.js'
 import { sendFixture } from '../../test-support/send-fixture.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { setConsent } from './consents.repository.js'
@@ -86,6 +86,7 @@ describeEachEngine('erasure', (current) => {
       })
       .execute()
 
+    await addScore(store, customerId, { tier: 'mvc', clv: 100, pAlive: 0.8 })
     // The test only proves something if the customer has rows in every table first.
     for (const table of CUSTOMER_KEYED_TABLES) {
       expect({ table, rows: await rowsOf(store, table, customerId) }).not.toEqual({

@@ -40,6 +40,7 @@ export const MERGE_POLICIES = {
   deliveries: 'move',
   contact_log: 'move',
   tasks: 'move-newest',
+  scores: 'drop',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

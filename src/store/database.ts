@@ -20,6 +20,8 @@ import type {
   SuppressionsTable,
   TasksTable,
 } from './tables/interact.table.js'
+import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
+import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -41,6 +43,9 @@ export interface Database {
   suppressions: SuppressionsTable
   managers: ManagersTable
   tasks: TasksTable
+  model_runs: ModelRunsTable
+  scores: ScoresTable
+  recommender_models: RecommenderModelsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -58,4 +63,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'deliveries',
   'contact_log',
   'tasks',
+  'scores',
 ] as const satisfies readonly (keyof Database)[]

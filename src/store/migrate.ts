@@ -1,6 +1,8 @@
-import { Migrator, type Migration, type MigrationResult } from 'kysely'
+import { Migrator, PostgresAdapter, sql, type Migration, type MigrationResult } from 'kysely'
 import type { Kysely } from 'kysely'
 import * as core0001 from './migrations/0001-core.js'
+import * as value0002 from './migrations/0002-value.js'
+import * as recommend0003 from './migrations/0003-recommend.js'
 import * as interact0005 from './migrations/0005-interact.js'
 
 /**
@@ -9,6 +11,8 @@ import * as interact0005 from './migrations/0005-interact.js'
  */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core0001,
+  '0002-value': value0002,
+  '0003-recommend': recommend0003,
   '0005-interact': interact0005,
 }
 
@@ -16,25 +20,20 @@ export interface MigrationReport {
   readonly applied: readonly string[]
 }
 
-export interface MigrateOptions {
-  /**
-   * PostgreSQL: the schema that holds Kysely's migration tables. Without it Kysely looks for them
-   * in every schema and, when another schema of the database already has them (a parallel test
-   * run), skips creating its own and fails with "kysely_migration_lock does not exist".
-   */
-  readonly schema?: string
-}
-
 /** Brings the schema to the latest version; names the migration that failed, if one did. */
-export async function migrateToLatest<T>(
-  db: Kysely<T>,
-  options: MigrateOptions = {},
-): Promise<MigrationReport> {
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport> {
+  // On PostgreSQL, Kysely looks for its migration tables in every schema unless told which one:
+  // another schema's tables (a parallel test, a benchmark) would make it skip creating its own.
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]
+          ?.schema
+      : undefined
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
     allowUnorderedMigrations: true,
-    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   })
   const { error, results } = await migrator.migrateToLatest()
   const applied = (results ?? [])

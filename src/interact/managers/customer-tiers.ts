@@ -13,15 +13,10 @@ export interface TierSource {
   readonly customers: readonly TieredCustomer[]
 }
 
-/** Columns the `scores` table may name its figures with, in order of preference. */
-const VALUE_COLUMNS = ['clv', 'value', 'expected_value', 'historical_value', 'revenue', 'monetary']
-const P_ALIVE_COLUMNS = ['p_alive', 'palive', 'prob_alive', 'probability_alive']
-
 /**
- * Customers with their value and tier. Tiers come from the `scores` table (written by the
- * Differentiate stage) when it exists and has rows; otherwise the top `mvcShare` of customers
- * by net revenue count as MVC. The table is probed rather than declared, so this stage works
- * before and after the value models ship.
+ * Customers with their value and tier. Tiers come from the `scores` table (written by
+ * `idic score`, the Differentiate stage) when it has rows; until the value models have run, the
+ * top `mvcShare` of customers by net revenue count as MVC.
  */
 export async function loadTieredCustomers(
   db: Kysely<Database>,
@@ -57,41 +52,27 @@ export async function loadTieredCustomers(
 }
 
 async function readScores(db: Kysely<Database>): Promise<TieredCustomer[] | null> {
-  let probe: Record<string, unknown> | undefined
-  try {
-    const result = await sql<Record<string, unknown>>`SELECT * FROM scores LIMIT 1`.execute(db)
-    probe = result.rows[0]
-  } catch (error) {
-    if (isMissingTable(error)) return null
-    throw error
-  }
-  if (probe === undefined || !('customer_id' in probe) || !('tier' in probe)) return null
-  const columns = Object.keys(probe)
-  const valueColumn = VALUE_COLUMNS.find((c) => columns.includes(c)) ?? null
-  const pAliveColumn = P_ALIVE_COLUMNS.find((c) => columns.includes(c)) ?? null
-  const result = await sql<{
-    customer_id: string
-    tier: string | null
-    // Whatever numeric type the scores table uses (numeric may arrive as text).
-    value: number | string | null
-    p_alive: number | string | null
-    manager_id: string | null
-  }>`SELECT s.customer_id, s.tier,
-      ${valueColumn === null ? sql`0` : sql.ref(`s.${valueColumn}`)} AS value,
-      ${pAliveColumn === null ? sql`NULL` : sql.ref(`s.${pAliveColumn}`)} AS p_alive,
-      c.manager_id
-    FROM scores s JOIN customers c ON c.id = s.customer_id`.execute(db)
-  return result.rows.map((r) => ({
+  const any = await db.selectFrom('scores').select('customer_id').limit(1).execute()
+  if (any.length === 0) return null
+  const rows = await db
+    .selectFrom('scores')
+    .innerJoin('customers', 'customers.id', 'scores.customer_id')
+    .select([
+      'scores.customer_id',
+      'scores.tier',
+      'scores.actual_value',
+      'scores.clv',
+      'scores.historical_revenue',
+      'scores.p_alive',
+      'customers.manager_id',
+    ])
+    .execute()
+  return rows.map((r) => ({
     customerId: r.customer_id,
-    value: Number(r.value ?? 0),
+    // Actual value (margin so far + CLV − cost to serve) when the models produced one.
+    value: r.actual_value ?? r.clv ?? r.historical_revenue,
     tier: normalizeTier(r.tier),
     currentManagerId: r.manager_id,
-    pAlive: r.p_alive === null ? null : Number(r.p_alive),
+    pAlive: r.p_alive,
   }))
-}
-
-function isMissingTable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: unknown }).code
-  return code === '42P01' || /no such table/i.test(error.message)
 }

@@ -1,8 +1,8 @@
-import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { manualClock } from '../../core/clock.js'
 import { ingestEvents } from '../../identify/ingest-events.js'
 import type { Store } from '../../store/engine.js'
+import { addScore } from '../../../test-support/interact-fixture.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { recordInboundMessage } from '../dialogue.js'
 import { assignManagers } from './assign-managers.js'
@@ -55,13 +55,9 @@ describeEachEngine('customer managers', (current) => {
     const ids = (await store.db.selectFrom('identities').select(['value', 'customer_id']).execute())
       .sort((x, y) => x.value.localeCompare(y.value))
       .map((r) => r.customer_id)
-    // The shape the value branch is building; only customer_id and tier are required.
-    await sql`CREATE TABLE scores (customer_id text PRIMARY KEY, tier text, clv double precision, p_alive double precision)`.execute(
-      store.db,
-    )
-    await sql`INSERT INTO scores VALUES (${ids[0]}, 'MVC', 5000, 0.2), (${ids[1]}, 'MGC', 3000, 0.9), (${ids[2]}, 'low_maintenance', 10, 0.1)`.execute(
-      store.db,
-    )
+    await addScore(store, ids[0]!, { tier: 'mvc', clv: 5000, pAlive: 0.2 })
+    await addScore(store, ids[1]!, { tier: 'mgc', clv: 3000, pAlive: 0.9 })
+    await addScore(store, ids[2]!, { tier: 'low_maintenance', clv: 10, pAlive: 0.1 })
     const manager = await createManager(store.db, { name: 'Ana' }, START)
     const report = await assignManagers(store.db)
     expect(report).toMatchObject({ tierSource: 'scores', assigned: 2 })

@@ -42,7 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('customer_id', 'text', (c) => c.notNull())
     .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('identities_pk', ['kind', 'value'])
+    .addPrimaryKeyConstraint('identities_pk', ['value', 'kind'])
     .execute()
   await db.schema
     .createIndex('identities_customer')

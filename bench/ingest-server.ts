@@ -1,0 +1,27 @@
+// Child process of ingest.bench.ts: serves the real API on a loopback port and reports its
+// address; on "stop" it answers with its peak resident memory.
+import { readFileSync } from 'node:fs'
+import { buildApp } from '../src/api/app.js'
+import { systemClock } from '../src/core/clock.js'
+import { loadConfig } from '../src/config/config.js'
+import { createApiKey } from '../src/store/api-keys.repository.js'
+import { openStore } from '../src/store/engine.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+
+const [url, schema] = process.argv.slice(2)
+if (url === undefined) throw new Error('usage: ingest-server.ts DATABASE_URL [SCHEMA]')
+const store = await openStore(url, schema === undefined ? {} : { schema, poolSize: 10 })
+await migrateToLatest(store.db)
+const key = await createApiKey(store.db, { name: 'bench', role: 'write' }, Date.now())
+const app = await buildApp({ store, clock: systemClock, config: loadConfig({}) })
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+process.send?.({ address, writeKey: key.key })
+process.on('message', (message) => {
+  if (message !== 'stop') return
+  const status = readFileSync('/proc/self/status', 'utf8')
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  void app.close().then(async () => {
+    await store.close()
+    process.send?.({ peakRssMb: peakKb / 1024 }, () => process.exit(0))
+  })
+})
