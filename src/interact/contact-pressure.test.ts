@@ -92,4 +92,19 @@ describe('contact pressure', () => {
       until: Date.UTC(2026, 2, 11, 8, 0, 0),
     })
   })
+
+  it('ends quiet hours at the local hour across a daylight saving change', () => {
+    // Lisbon springs forward on 2026-03-29 at 01:00 UTC (UTC+0 → UTC+1). At 22:00 local on the
+    // 28th, quiet hours end at 08:00 local on the 29th, which is 07:00 UTC: 9 hours, not 10.
+    const lateEvening = Date.UTC(2026, 2, 28, 22, 0, 0)
+    const decision = decideContact(
+      { nowMs: lateEvening, channel: 'email', contactTimes: [], timeZone: 'Europe/Lisbon' },
+      DEFAULT_CONTACT_POLICY,
+    )
+    expect(decision).toEqual({
+      action: 'wait',
+      reason: 'quiet_hours',
+      until: Date.UTC(2026, 2, 29, 7, 0, 0),
+    })
+  })
 })

@@ -114,7 +114,11 @@ export function localMinutes(ms: number, zone: string): number {
   return hour * 60 + minute
 }
 
-/** 0 outside quiet hours; otherwise how long until they end (to the minute). */
+/**
+ * 0 outside quiet hours; otherwise how long until they end (to the minute). The wall-clock gap
+ * is corrected once against the zone's offset at the end time, so a night with a daylight
+ * saving change still ends at the local end hour.
+ */
 export function msUntilQuietEnds(ms: number, quiet: QuietHours, zone: string): number {
   const now = localMinutes(ms, zone)
   const start = quiet.startHour * 60
@@ -122,5 +126,8 @@ export function msUntilQuietEnds(ms: number, quiet: QuietHours, zone: string): n
   const inside = start <= end ? now >= start && now < end : now >= start || now < end
   if (!inside) return 0
   const minutes = (end - now + 1440) % 1440
-  return minutes * 60_000 - (ms % 60_000)
+  let wait = minutes * 60_000 - (ms % 60_000)
+  const drift = localMinutes(ms + wait, zone) - end
+  if (drift !== 0 && Math.abs(drift) <= 120) wait -= drift * 60_000
+  return wait
 }
