@@ -35,13 +35,15 @@ export async function sendFixture(
   options: {
     refuseSmtp?: boolean
     webhookStatus?: number
+    /** Status per request number (1-based), for receivers that recover. */
+    webhookRespond?: (n: number) => number
     onLimit?: LimitPolicy
     timezone?: string
   } = {},
 ): Promise<SendFixture> {
   const clock = manualClock(FIXTURE_START)
   const smtp = await startSmtpSink({ refuse: options.refuseSmtp ?? false })
-  const hook = await startHttpSink(() => options.webhookStatus ?? 200)
+  const hook = await startHttpSink(options.webhookRespond ?? (() => options.webhookStatus ?? 200))
   const sleeps: number[] = []
   const deps: InteractDeps = {
     db: store.db,

@@ -6,7 +6,13 @@ import { createInAppChannel } from './channels/in-app-channel.js'
 import { createWebhookChannel } from './channels/webhook-channel.js'
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from './contact-pressure.js'
 import { createMessageLinks, resolveSigningSecret } from './message-links.js'
-import type { InteractDeps } from './send-message.js'
+import type { InteractDeps, RetryPolicy } from './send-message.js'
+
+/**
+ * Deliveries whose channel gave up are tried again 5, 10 and 20 minutes later (by
+ * `idic deliveries process`), then dead-lettered: four rounds in all.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { rounds: 4, baseDelayMs: 5 * 60_000 }
 
 /** The settings Interact reads (a subset of the app's Config). */
 export interface InteractSettings {
@@ -41,10 +47,14 @@ export async function buildInteractDeps(
     ...(settings.webhookUrl === null
       ? {}
       : {
+          // A few quick tries inside the send (worst case ~17 s), then later rounds.
           webhook: createWebhookChannel({
             url: settings.webhookUrl,
             secret: settings.webhookSecret ?? secret,
             clock,
+            maxAttempts: 3,
+            baseDelayMs: 500,
+            timeoutMs: 5000,
             sleep: (ms) =>
               new Promise((resolve) => {
                 setTimeout(resolve, ms)
@@ -58,5 +68,6 @@ export async function buildInteractDeps(
     channels,
     links: createMessageLinks(settings.publicUrl, secret, clock),
     policy: overrides.policy ?? DEFAULT_CONTACT_POLICY,
+    retry: DEFAULT_RETRY_POLICY,
   }
 }

@@ -229,4 +229,52 @@ describeEachEngine('sending messages', (current) => {
       { deliveryId: orphan.value.delivery.id, status: 'delivered' },
     ])
   })
+
+  it('holds a delivery whose webhook is down for a later round, then delivers or dead-letters it', async () => {
+    // Three quick attempts per round; the receiver recovers on its fourth request.
+    const { deps, clock, hook } = await setup({ webhookRespond: (n) => (n <= 3 ? 500 : 200) })
+    const retrying = { ...deps, retry: { rounds: 2, baseDelayMs: 300_000 } }
+    const first = await sendMessage(retrying, {
+      ...marketing,
+      channel: 'webhook',
+      kind: 'transactional',
+    })
+    if (!first.ok) throw new Error('no delivery')
+    expect(first.value.delivery).toMatchObject({
+      status: 'held',
+      holdReason: 'retry',
+      attempts: 3,
+      nextAttemptAt: clock.now() + 300_000,
+    })
+    clock.advance(300_000)
+    expect(await processDueDeliveries(retrying)).toMatchObject([{ status: 'delivered' }])
+    expect(hook.received).toHaveLength(4)
+
+    // A receiver that stays down is dead-lettered after the last round.
+    const downDeps = {
+      ...retrying,
+      channels: {
+        webhook: {
+          name: 'webhook' as const,
+          send: () =>
+            Promise.resolve({
+              status: 'dead' as const,
+              attempts: [{ at: clock.now(), ok: false, error: 'HTTP 500' }],
+              error: 'gave up after 1 attempts: HTTP 500',
+              detail: null,
+            }),
+        },
+      },
+    }
+    const down = await sendMessage(downDeps, {
+      ...marketing,
+      channel: 'webhook',
+      kind: 'transactional',
+      idempotencyKey: 'down',
+    })
+    expect(down.ok && down.value.delivery.status).toBe('held')
+    clock.advance(300_000)
+    const [last] = await processDueDeliveries(downDeps)
+    expect(last).toMatchObject({ status: 'dead', reason: 'gave up after 1 attempts: HTTP 500' })
+  })
 })

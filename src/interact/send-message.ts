@@ -38,6 +38,22 @@ export interface InteractDeps {
   readonly channels: ChannelSet
   readonly links: MessageLinks
   readonly policy: ContactPolicy
+  /**
+   * Later rounds for a delivery whose channel gave up after its own quick retries (a webhook
+   * still answering 500): it is held and tried again after `baseDelayMs`, doubling each round,
+   * and dead-lettered after `rounds` rounds. Default: one round (dead at once).
+   */
+  readonly retry?: RetryPolicy
+}
+
+export interface RetryPolicy {
+  readonly rounds: number
+  readonly baseDelayMs: number
+}
+
+/** Rounds a delivery has had: the first, plus one per retry hold. */
+function roundsOf(delivery: Delivery): number {
+  return 1 + delivery.history.filter((h) => h.status === 'held' && h.reason === 'retry').length
 }
 
 export interface SendRequest {
@@ -351,6 +367,24 @@ async function attemptDelivery(
       ...(a.error === null ? {} : { error: a.error }),
     }))
   const finishedAt = deps.clock.now()
+  const retry = deps.retry ?? { rounds: 1, baseDelayMs: 0 }
+  const round = roundsOf(delivery)
+  if (outcome.status === 'dead' && round < retry.rounds) {
+    // The channel's quick retries are spent; try again later rather than give up now.
+    const lastAttempt = outcome.attempts[outcome.attempts.length - 1]
+    transitions.push({
+      status: 'attempt_failed',
+      at: lastAttempt?.at ?? finishedAt,
+      ...(lastAttempt?.error == null ? {} : { error: lastAttempt.error }),
+    })
+    transitions.push({ status: 'held', at: finishedAt, reason: 'retry' })
+    return recordTransitions(deps.db, delivery, transitions, {
+      attempts: delivery.attempts + outcome.attempts.length,
+      lastError: outcome.error,
+      nextAttemptAt: finishedAt + retry.baseDelayMs * 2 ** (round - 1),
+      holdReason: 'retry',
+    })
+  }
   transitions.push({
     status: outcome.status,
     at: finishedAt,

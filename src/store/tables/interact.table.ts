@@ -57,7 +57,7 @@ export interface DeliveriesTable {
   /** The address used: email address, webhook URL, or `inbox`. */
   address: string | null
   attempts: number
-  /** Why a capped message waits or was dropped: frequency_cap | quiet_hours. */
+  /** Why a message waits or was dropped: frequency_cap | quiet_hours | retry (channel down). */
   hold_reason: string | null
   /** For held and retried deliveries: when to try next. */
   next_attempt_at: number | null
