@@ -1,6 +1,6 @@
 import { closeChannels } from '../interact/channel.js'
 import { buildInteractDeps } from '../interact/interact-deps.js'
-import type { InteractDeps } from '../interact/send-message.js'
+import type { InteractDeps } from '../interact/interact-deps.js'
 import type { AppDeps } from './app-deps.js'
 
 /** Interact's deps, built on first use and shared by the Interact route modules of one app. */

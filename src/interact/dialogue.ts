@@ -14,7 +14,8 @@ import {
   type Message,
   type ThreadStatus,
 } from './messages.repository.js'
-import { sendMessage, type InteractDeps, type SendError, type SendOutcome } from './send-message.js'
+import type { InteractDeps } from './interact-deps.js'
+import { sendMessage, type SendError, type SendOutcome } from './send-message.js'
 
 /**
  * Segment track events that are the customer talking to us. Sent from an SDK

@@ -1,12 +1,33 @@
+import type { Kysely } from 'kysely'
 import type { Clock } from '../core/clock.js'
+import type { Database } from '../store/database.js'
 import type { Store } from '../store/engine.js'
 import type { ChannelSet } from './channel.js'
 import { createEmailChannel } from './channels/email-channel.js'
 import { createInAppChannel } from './channels/in-app-channel.js'
 import { createWebhookChannel } from './channels/webhook-channel.js'
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from './contact-pressure.js'
-import { createMessageLinks, resolveSigningSecret } from './message-links.js'
-import type { InteractDeps, RetryPolicy } from './send-message.js'
+import { createMessageLinks, resolveSigningSecret, type MessageLinks } from './message-links.js'
+
+/** What sending needs: the database, time, the channels, link signing and the contact rules. */
+export interface InteractDeps {
+  readonly db: Kysely<Database>
+  readonly clock: Clock
+  readonly channels: ChannelSet
+  readonly links: MessageLinks
+  readonly policy: ContactPolicy
+  /**
+   * Later rounds for a delivery whose channel gave up after its own quick retries (a webhook
+   * still answering 500): it is held and tried again after `baseDelayMs`, doubling each round,
+   * and dead-lettered after `rounds` rounds. Default: one round (dead at once).
+   */
+  readonly retry?: RetryPolicy
+}
+
+export interface RetryPolicy {
+  readonly rounds: number
+  readonly baseDelayMs: number
+}
 
 /**
  * Deliveries whose channel gave up are tried again 5, 10 and 20 minutes later (by

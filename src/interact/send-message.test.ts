@@ -4,7 +4,8 @@ import { addCustomer } from '../../test-support/interact-fixture.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { headerOf } from '../../test-support/smtp-sink.js'
 import { setConsent } from './consents.repository.js'
-import { STALE_QUEUED_MS, processDueDeliveries, sendMessage } from './send-message.js'
+import { STALE_QUEUED_MS, processDueDeliveries } from './process-due-deliveries.js'
+import { sendMessage } from './send-message.js'
 
 describeEachEngine('sending messages', (current) => {
   const cleanups: (() => Promise<void>)[] = []

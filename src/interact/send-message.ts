@@ -1,60 +1,20 @@
 import type { Kysely } from 'kysely'
-import type { Clock } from '../core/clock.js'
 import { newId } from '../core/ids.js'
-import { parseJsonObject } from '../core/json.js'
 import { err, ok, type Result } from '../core/result.js'
 import { findCustomerId } from '../identify/customer-profile.js'
 import type { Database } from '../store/database.js'
-import type {
-  Channel,
-  ChannelName,
-  ChannelOutcome,
-  ChannelSet,
-  OutboundEnvelope,
-} from './channel.js'
-import { decideContact, type ContactPolicy, type PressureDecision } from './contact-pressure.js'
-import { ALL_TOPICS, effectiveConsent, listConsents } from './consents.repository.js'
+import { attemptDelivery, loadRecipient, recentContacts } from './attempt-delivery.js'
+import type { ChannelName } from './channel.js'
+import { decideContact, type PressureDecision } from './contact-pressure.js'
+import { effectiveConsent, listConsents } from './consents.repository.js'
 import {
   getDelivery,
-  recordTransitions,
   toDelivery,
   type Delivery,
   type DeliveryTransition,
 } from './deliveries.repository.js'
-import type { MessageLinks } from './message-links.js'
-import {
-  getMessage,
-  insertMessage,
-  toMessage,
-  type Message,
-  type OutboundKind,
-} from './messages.repository.js'
-import { renderEmailHtml, renderEmailText } from './render-email.js'
-
-/** What sending needs: the database, time, the channels, link signing and the contact rules. */
-export interface InteractDeps {
-  readonly db: Kysely<Database>
-  readonly clock: Clock
-  readonly channels: ChannelSet
-  readonly links: MessageLinks
-  readonly policy: ContactPolicy
-  /**
-   * Later rounds for a delivery whose channel gave up after its own quick retries (a webhook
-   * still answering 500): it is held and tried again after `baseDelayMs`, doubling each round,
-   * and dead-lettered after `rounds` rounds. Default: one round (dead at once).
-   */
-  readonly retry?: RetryPolicy
-}
-
-export interface RetryPolicy {
-  readonly rounds: number
-  readonly baseDelayMs: number
-}
-
-/** Rounds a delivery has had: the first, plus one per retry hold. */
-function roundsOf(delivery: Delivery): number {
-  return 1 + delivery.history.filter((h) => h.status === 'held' && h.reason === 'retry').length
-}
+import type { InteractDeps } from './interact-deps.js'
+import { insertMessage, toMessage, type Message, type OutboundKind } from './messages.repository.js'
 
 export interface SendRequest {
   /** Customer id, userId, email or anonymousId. */
@@ -91,11 +51,6 @@ const EMAIL_PATTERN = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"
 
 export function isValidEmail(address: string): boolean {
   return address.length <= 254 && EMAIL_PATTERN.test(address)
-}
-
-interface Recipient {
-  readonly email: string | null
-  readonly timeZone: string | null
 }
 
 /**
@@ -219,262 +174,6 @@ export async function sendMessage(
   return ok({ message: stored, delivery: attempted, duplicate: false })
 }
 
-/** Per-item report of a run over held deliveries. */
-export interface DueDeliveryReport {
-  readonly deliveryId: string
-  readonly customerId: string
-  readonly status: string
-  readonly reason: string | null
-}
-
-/** A queued delivery untouched this long was orphaned (the process died mid-send). */
-export const STALE_QUEUED_MS = 10 * 60_000
-
-/**
- * Sends held deliveries whose time has come, re-checking consent (it may have been withdrawn
- * while the message waited) and contact pressure, and picks up deliveries left `queued` by a
- * process that died before handing them to the channel. Never throws halfway: each delivery's
- * outcome is reported, a failure included (status `error`, left for the next run).
- */
-export async function processDueDeliveries(
-  deps: InteractDeps,
-  options: { readonly limit?: number } = {},
-): Promise<readonly DueDeliveryReport[]> {
-  const now = deps.clock.now()
-  const rows = await deps.db
-    .selectFrom('deliveries')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('status', '=', 'held'), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'queued'), eb('updated_at', '<=', now - STALE_QUEUED_MS)]),
-      ]),
-    )
-    .orderBy('queued_at')
-    .limit(options.limit ?? 500)
-    .execute()
-  const reports: DueDeliveryReport[] = []
-  for (const row of rows) {
-    const delivery = toDelivery(row)
-    try {
-      const { status, reason } = await processOne(deps, delivery, now)
-      reports.push({ deliveryId: delivery.id, customerId: delivery.customerId, status, reason })
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      reports.push({
-        deliveryId: delivery.id,
-        customerId: delivery.customerId,
-        status: 'error',
-        reason,
-      })
-    }
-  }
-  return reports
-}
-
-async function processOne(
-  deps: InteractDeps,
-  delivery: Delivery,
-  now: number,
-): Promise<{ readonly status: string; readonly reason: string | null }> {
-  const message = await getMessage(deps.db, delivery.customerId, delivery.messageId)
-  if (message === null) {
-    await recordTransitions(deps.db, delivery, [
-      { status: 'dropped', at: now, reason: 'message_missing' },
-    ])
-    return { status: 'dropped', reason: 'message_missing' }
-  }
-  const channel = message.channel as ChannelName
-  if (message.kind === 'marketing' && message.topic !== null) {
-    const consent = effectiveConsent(
-      await listConsents(deps.db, delivery.customerId),
-      channel,
-      message.topic,
-    )
-    if (consent?.granted !== true) {
-      await recordTransitions(
-        deps.db,
-        delivery,
-        [{ status: 'dropped', at: now, reason: 'consent_withdrawn' }],
-        { nextAttemptAt: null },
-      )
-      return { status: 'dropped', reason: 'consent_withdrawn' }
-    }
-  }
-  const recipient = await loadRecipient(deps.db, delivery.customerId)
-  const decision: PressureDecision =
-    message.kind === 'marketing'
-      ? decideContact(
-          {
-            nowMs: now,
-            channel,
-            contactTimes: await recentContacts(
-              deps.db,
-              delivery.customerId,
-              channel,
-              deps.policy,
-              now,
-            ),
-            timeZone: recipient.timeZone,
-          },
-          deps.policy,
-        )
-      : { action: 'send' }
-  if (decision.action === 'wait') {
-    await recordTransitions(
-      deps.db,
-      delivery,
-      [{ status: 'held', at: now, reason: decision.reason }],
-      { holdReason: decision.reason, nextAttemptAt: decision.until },
-    )
-    return { status: 'held', reason: decision.reason }
-  }
-  if (decision.action === 'drop') {
-    await recordTransitions(deps.db, delivery, [
-      { status: 'dropped', at: now, reason: decision.reason },
-    ])
-    return { status: 'dropped', reason: decision.reason }
-  }
-  const done = await attemptDelivery(deps, message, delivery, recipient)
-  return { status: done.status, reason: done.lastError }
-}
-
-/** Hands a recorded message to its channel and records what came of it. */
-async function attemptDelivery(
-  deps: InteractDeps,
-  message: Message,
-  delivery: Delivery,
-  recipient: Recipient,
-): Promise<Delivery> {
-  const channelName = message.channel as ChannelName
-  const channel = deps.channels[channelName]
-  const now = deps.clock.now()
-  if (channel === undefined) {
-    const error = `channel ${channelName} is not configured`
-    return recordTransitions(deps.db, delivery, [{ status: 'failed', at: now, error }], {
-      lastError: error,
-      nextAttemptAt: null,
-    })
-  }
-  const envelope = buildEnvelope(deps.links, message, delivery, recipient)
-  const outcome = await sendSafely(channel, envelope, now)
-  const transitions: DeliveryTransition[] = outcome.attempts
-    .slice(0, -1)
-    .filter((a) => !a.ok)
-    .map((a) => ({
-      status: 'attempt_failed',
-      at: a.at,
-      ...(a.error === null ? {} : { error: a.error }),
-    }))
-  const finishedAt = deps.clock.now()
-  const retry = deps.retry ?? { rounds: 1, baseDelayMs: 0 }
-  const round = roundsOf(delivery)
-  if (outcome.status === 'dead' && round < retry.rounds) {
-    // The channel's quick retries are spent; try again later rather than give up now.
-    const lastAttempt = outcome.attempts[outcome.attempts.length - 1]
-    transitions.push({
-      status: 'attempt_failed',
-      at: lastAttempt?.at ?? finishedAt,
-      ...(lastAttempt?.error == null ? {} : { error: lastAttempt.error }),
-    })
-    transitions.push({ status: 'held', at: finishedAt, reason: 'retry' })
-    return recordTransitions(deps.db, delivery, transitions, {
-      attempts: delivery.attempts + outcome.attempts.length,
-      lastError: outcome.error,
-      nextAttemptAt: finishedAt + retry.baseDelayMs * 2 ** (round - 1),
-      holdReason: 'retry',
-    })
-  }
-  transitions.push({
-    status: outcome.status,
-    at: finishedAt,
-    ...(outcome.error === null ? {} : { error: outcome.error }),
-  })
-  const succeeded = outcome.status === 'sent' || outcome.status === 'delivered'
-  if (succeeded) {
-    await deps.db
-      .insertInto('contact_log')
-      .values({
-        customer_id: message.customerId,
-        channel: channelName,
-        message_id: message.id,
-        contacted_at: finishedAt,
-      })
-      .onConflict((oc) => oc.columns(['customer_id', 'channel', 'message_id']).doNothing())
-      .execute()
-  }
-  return recordTransitions(deps.db, delivery, transitions, {
-    attempts: delivery.attempts + outcome.attempts.length,
-    lastError: outcome.error,
-    nextAttemptAt: null,
-    holdReason: null,
-  })
-}
-
-/** A channel that throws (a bug, not a refusal) still yields a recorded failure. */
-async function sendSafely(
-  channel: Channel,
-  envelope: OutboundEnvelope,
-  at: number,
-): Promise<ChannelOutcome> {
-  try {
-    return await channel.send(envelope)
-  } catch (error) {
-    const message = `channel error: ${error instanceof Error ? error.message : String(error)}`
-    return {
-      status: 'failed',
-      attempts: [{ at, ok: false, error: message }],
-      error: message,
-      detail: null,
-    }
-  }
-}
-
-function buildEnvelope(
-  links: MessageLinks,
-  message: Message,
-  delivery: Delivery,
-  recipient: Recipient,
-): OutboundEnvelope {
-  const transactional = message.kind !== 'marketing'
-  // Transactional mail carries the header too; it then withdraws all marketing on the channel.
-  const unsubscribe = links.unsubscribe(
-    message.customerId,
-    message.channel,
-    transactional ? ALL_TOPICS : (message.topic ?? ALL_TOPICS),
-  )
-  const preferences = links.preferences(message.customerId)
-  const footer = { unsubscribe, preferences, transactional, topic: message.topic }
-  const html = message.data['html']
-  return {
-    deliveryId: delivery.id,
-    messageId: message.id,
-    customerId: message.customerId,
-    to: recipient.email,
-    kind: message.kind,
-    topic: message.topic,
-    transactional,
-    subject: message.subject ?? '',
-    text: renderEmailText(message.body, footer),
-    html:
-      message.channel === 'email'
-        ? renderEmailHtml(typeof html === 'string' ? html : null, message.body, footer, {
-            pixel: links.openPixel(message.customerId, delivery.id),
-            click: (url) => links.click(message.customerId, delivery.id, url),
-          })
-        : null,
-    headers:
-      message.channel === 'email'
-        ? {
-            'List-Unsubscribe': `<${unsubscribe}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            'X-Idic-Kind': transactional ? 'transactional' : 'marketing',
-            ...(transactional ? { 'Auto-Submitted': 'auto-generated' } : {}),
-          }
-        : {},
-  }
-}
-
 async function findEarlier(
   db: Kysely<Database>,
   customerId: string,
@@ -496,38 +195,4 @@ async function findEarlier(
     .executeTakeFirst()
   if (delivery === undefined) return null
   return { message: toMessage(message), delivery: toDelivery(delivery) }
-}
-
-async function loadRecipient(db: Kysely<Database>, customerId: string): Promise<Recipient> {
-  const row = await db
-    .selectFrom('customers')
-    .select(['traits', 'email'])
-    .where('id', '=', customerId)
-    .executeTakeFirst()
-  const traits = parseJsonObject(row?.traits)
-  const traitEmail = traits['email']
-  const zone = traits['timezone']
-  return {
-    email: typeof traitEmail === 'string' ? traitEmail.trim() : (row?.email ?? null),
-    timeZone: typeof zone === 'string' ? zone : null,
-  }
-}
-
-async function recentContacts(
-  db: Kysely<Database>,
-  customerId: string,
-  channel: ChannelName,
-  policy: ContactPolicy,
-  nowMs: number,
-): Promise<number[]> {
-  const cap = policy.caps[channel]
-  if (cap === undefined) return []
-  const rows = await db
-    .selectFrom('contact_log')
-    .select('contacted_at')
-    .where('customer_id', '=', customerId)
-    .where('channel', '=', channel)
-    .where('contacted_at', '>', nowMs - cap.periodMs)
-    .execute()
-  return rows.map((r) => r.contacted_at)
 }

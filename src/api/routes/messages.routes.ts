@@ -16,7 +16,8 @@ import {
   OUTBOUND_KINDS,
   THREAD_STATUSES,
 } from '../../interact/messages.repository.js'
-import { processDueDeliveries, sendMessage } from '../../interact/send-message.js'
+import { processDueDeliveries } from '../../interact/process-due-deliveries.js'
+import { sendMessage } from '../../interact/send-message.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { accessibleCustomerId } from '../customer-access.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { closeChannels } from '../../interact/channel.js'
 import { buildInteractDeps } from '../../interact/interact-deps.js'
-import { processDueDeliveries } from '../../interact/send-message.js'
+import { processDueDeliveries } from '../../interact/process-due-deliveries.js'
 import { printResult, runWithStore, type GlobalOptions } from '../command-context.js'
 import { EXIT } from '../exit-codes.js'
 
