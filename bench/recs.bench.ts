@@ -3,7 +3,8 @@
  * Online Retail time split (last 30 days held out), serving latency in process, and a simulated
  * 1,000,000 customers × 50,000 items × 20,000,000 interactions set (item-kNN, iALS 64 factors).
  *
- *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--skip-simulated]
+ *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--iterations 15]
+ *     [--skip-simulated | --only-simulated]
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -125,7 +126,7 @@ const out: Record<string, unknown> = { node: process.version, startedAt: new Dat
 
 // MovieLens-100k, fixed split.
 const mlDir = `${DATA}movielens-100k/split-seed42`
-if (existsSync(mlDir)) {
+if (existsSync(mlDir) && !args.includes('--only-simulated')) {
   log('MovieLens-100k')
   const data = buildTrainTest(readMovieLensSplitDir(mlDir), { binary: true })
   const results = evaluateModels(
@@ -154,7 +155,7 @@ if (existsSync(mlDir)) {
 
 // Online Retail: time split, last 30 days held out.
 const orFile = `${DATA}online-retail/online_retail_I.csv.gz`
-if (existsSync(orFile)) {
+if (existsSync(orFile) && !args.includes('--only-simulated')) {
   log('Online Retail (time split)')
   const report = runEvaluation({
     data: orFile,
