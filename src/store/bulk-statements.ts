@@ -12,7 +12,7 @@ export type SqlValue = string | number | null
 const ROWS_PER_STATEMENT = { sqlite: 50, postgres: 1000 } as const
 
 /**
- * Multi-row INSERTs and repeated single-row statements for bulk paths (imports, the demo loader),
+ * Multi-row INSERTs and UPDATE … FROM (VALUES …) for bulk paths (imports, the demo loader),
  * with each statement's SQL compiled by Kysely once per shape and reused: building the query tree
  * for every row would cost more than the database spends storing it. Values travel as bound
  * parameters, never spliced into the text. One instance per unit of work (it caches SQL text).
@@ -80,19 +80,35 @@ export class BulkStatements {
   }
 
   /**
-   * Runs one statement once per parameter list. `template` is built with placeholder values
-   * (e.g. `sql\`UPDATE t SET a = ${0} WHERE id = ${''}\``); each list gives the values in the
-   * order their placeholders appear. Returns the total of rows affected.
+   * `UPDATE … FROM (VALUES …) AS v` in chunks: one statement updates many rows, where `repeat`
+   * would cost one round trip per row. `types` names each VALUES column's SQL type (PostgreSQL
+   * cannot infer a parameter's type there); `statement` gets the VALUES list and refers to its
+   * columns as `v.column1`, `v.column2`, … Rows must not repeat a target row's key (PostgreSQL
+   * updates a row once per statement): aggregate first. Returns the rows affected.
    */
-  async repeat(
+  async updateFromValues(
     name: string,
-    template: () => RawBuilder<unknown>,
-    parameterLists: readonly (readonly SqlValue[])[],
+    types: readonly string[],
+    statement: (values: RawBuilder<unknown>) => RawBuilder<unknown>,
+    rows: readonly (readonly SqlValue[])[],
   ): Promise<number> {
-    const text = this.sqlFor(`repeat|${name}`, template)
+    const perStatement = Math.max(
+      1,
+      Math.min(500, Math.floor(this.capabilities.maxParameters / types.length)),
+    )
     let affected = 0
-    for (const parameters of parameterLists) {
-      affected += (await this.execute(text, parameters, false)).affected
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const chunk = rows.slice(start, start + perStatement)
+      const text = this.sqlFor(`update|${name}|${chunk.length}`, () =>
+        statement(
+          sql.join(
+            chunk.map(
+              () => sql`(${sql.join(types.map((type) => sql`CAST(${null} AS ${sql.raw(type)})`))})`,
+            ),
+          ),
+        ),
+      )
+      affected += (await this.execute(text, chunk.flat(), false)).affected
     }
     return affected
   }

@@ -50,6 +50,8 @@ async function counts(store: Store): Promise<Record<string, number>> {
     returns: await one('SELECT COUNT(*) AS n FROM order_returns'),
     products: await one('SELECT COUNT(*) AS n FROM products'),
     returned: await one('SELECT SUM(returned_quantity) AS n FROM order_items'),
+    total: round2(await one('SELECT SUM(total) AS n FROM orders')),
+    refunded: round2(await one('SELECT SUM(refunded) AS n FROM orders')),
   }
 }
 
@@ -153,8 +155,10 @@ describeEachEngine('importOrders', (current) => {
   it('adds nothing when the same file is imported again', async () => {
     const store = current()
     const path = fixture('retail-again.csv', RETAIL)
-    await importOrders({ store, clock }, path, { format: 'online-retail', batchRows: 4 })
+    // One line per batch: every multi-line order is completed by a later batch.
+    await importOrders({ store, clock }, path, { format: 'online-retail', batchRows: 1 })
     const before = await counts(store)
+    expect(before).toMatchObject({ orders: 4, items: 5, total: 109.32, refunded: 21.3 })
     const again = await importOrders({ store, clock }, path, {
       format: 'online-retail',
       batchRows: 5,

@@ -4,16 +4,9 @@ import { invalidInput } from '../../core/errors.js'
 import type { Store } from '../../store/engine.js'
 import { ImportTally, type ImportReport } from './import-report.js'
 import { ORDER_IMPORT_TABLES, OrderImportWriter } from './order-import-writer.js'
-import {
-  HeaderError,
-  isBrokenReason,
-  OrderRowParser,
-  type OrderField,
-  type OrderFormat,
-  type OrderLine,
-} from './order-row.js'
+import { HeaderError, isBrokenReason, type OrderField, type OrderFormat } from './order-row.js'
 import { isTimeZone } from './parse-timestamp.js'
-import { openRecordFile } from './read-records.js'
+import { readOrderBatches, type ReadOrderBatchesOptions } from './order-batches.js'
 
 export interface ImportDeps {
   readonly store: Store
@@ -77,21 +70,15 @@ export async function importOrders(
   } catch {
     throw invalidInput(`cannot read ${path}`)
   }
-  const file = await openRecordFile(path, options.format === 'cdnow' ? 'whitespace' : 'csv')
-  const parser = new OrderRowParser({
+  const readOptions: ReadOrderBatchesOptions = {
     format: options.format,
     ...(options.map === undefined ? {} : { map: options.map }),
     keepAnonymous: options.keepAnonymous === true,
     timeZone,
-  })
+    batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+  }
+  const batches = readOrderBatches(path, readOptions)
   const tally = new ImportTally()
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS
-  const progress = (): void =>
-    options.onProgress?.({
-      rowsRead: tally.rowsRead,
-      bytesRead: file.bytesRead(),
-      totalBytes: file.totalBytes,
-    })
   try {
     await deps.store.db.transaction().execute(async (trx) => {
       const writer = new OrderImportWriter(
@@ -101,29 +88,16 @@ export async function importOrders(
         { currency, nowMs: deps.clock.now() },
         tally,
       )
-      let batch: OrderLine[] = []
-      for await (const record of file.records) {
-        if ('malformed' in record) {
-          tally.rowsRead += 1
-          tally.skip('malformed_record', record.line, true)
-          continue
-        }
-        const outcome = parser.parse(record.cells, record.line)
-        if (outcome.kind === 'header') continue
-        tally.rowsRead += 1
-        if (outcome.kind === 'skip') {
-          tally.skip(outcome.reason, outcome.line, isBrokenReason(outcome.reason))
-          continue
-        }
-        batch.push(outcome.value)
-        if (batch.length >= batchRows) {
-          await writer.write(batch)
-          batch = []
-          progress()
-        }
+      for await (const batch of batches) {
+        tally.rowsRead += batch.rowsRead
+        for (const { reason, line } of batch.skips) tally.skip(reason, line, isBrokenReason(reason))
+        if (batch.lines.length > 0) await writer.write(batch.lines)
+        options.onProgress?.({
+          rowsRead: tally.rowsRead,
+          bytesRead: batch.bytesRead,
+          totalBytes: batch.totalBytes,
+        })
       }
-      if (batch.length > 0) await writer.write(batch)
-      progress()
     })
   } catch (error) {
     if (error instanceof HeaderError) throw invalidInput(error.message)

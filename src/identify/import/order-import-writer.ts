@@ -311,13 +311,16 @@ export class OrderImportWriter {
       returned.map((r) => `${String(r['customer_id'])}\u0000${String(r['order_id'])}`),
     )
     const earlier = [...orders].filter(([key]) => !created.has(key)).map(([, o]) => o)
-    await this.bulk.repeat(
+    await this.bulk.updateFromValues(
       'order-total',
-      () => sql`UPDATE orders SET
+      ['bigint', 'text', 'text'],
+      (values) => sql`UPDATE orders SET
           total = (SELECT COALESCE(SUM(i.price * i.quantity), 0) FROM order_items i
                    WHERE i.customer_id = orders.customer_id AND i.order_id = orders.order_id),
-          placed_at = ${sql.raw(least)}(placed_at, ${0})
-        WHERE customer_id = ${''} AND order_id = ${''} AND source = 'import'`,
+          placed_at = ${sql.raw(least)}(orders.placed_at, v.column1)
+        FROM (VALUES ${values}) AS v
+        WHERE orders.customer_id = v.column2 AND orders.order_id = v.column3
+          AND orders.source = 'import'`,
       earlier.map((o) => [o.placedAt, o.customerId, o.orderId]),
     )
     this.tally.rowsImported += purchases.length
@@ -422,11 +425,23 @@ export class OrderImportWriter {
       'ON CONFLICT (customer_id, return_id, return_line, order_id, order_line) DO NOTHING',
     )
     this.tally.addInserted('order_returns', ledger.written)
-    await this.bulk.repeat(
+    const perLine = new Map<string, [number, string, string, number]>()
+    for (const a of allocations) {
+      const key = `${a.customerId}\u0000${a.orderId}\u0000${a.orderLine}`
+      const entry = perLine.get(key)
+      if (entry === undefined) perLine.set(key, [a.quantity, a.customerId, a.orderId, a.orderLine])
+      else entry[0] += a.quantity
+    }
+    await this.bulk.updateFromValues(
       'item-returned',
-      () => sql`UPDATE order_items SET returned_quantity = returned_quantity + ${0}
-        WHERE customer_id = ${''} AND order_id = ${''} AND line = ${0}`,
-      allocations.map((a) => [a.quantity, a.customerId, a.orderId, a.orderLine]),
+      ['double precision', 'text', 'text', 'integer'],
+      (
+        values,
+      ) => sql`UPDATE order_items SET returned_quantity = order_items.returned_quantity + v.column1
+        FROM (VALUES ${values}) AS v
+        WHERE order_items.customer_id = v.column2 AND order_items.order_id = v.column3
+          AND order_items.line = v.column4`,
+      [...perLine.values()],
     )
     const refunds = new Map<string, { customerId: string; orderId: string; amount: number }>()
     for (const a of allocations) {
@@ -437,14 +452,16 @@ export class OrderImportWriter {
       else refund.amount += a.amount
     }
     // Fully refunded when every unit came back (amounts may differ from the sale price).
-    await this.bulk.repeat(
+    await this.bulk.updateFromValues(
       'order-refunded',
-      () => sql`UPDATE orders SET refunded = refunded + ${0},
+      ['double precision', 'text', 'text'],
+      (values) => sql`UPDATE orders SET refunded = orders.refunded + v.column1,
           status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_items i
                      WHERE i.customer_id = orders.customer_id AND i.order_id = orders.order_id
                        AND i.returned_quantity < i.quantity)
                    THEN 'refunded' ELSE 'partially_refunded' END
-        WHERE customer_id = ${''} AND order_id = ${''}`,
+        FROM (VALUES ${values}) AS v
+        WHERE orders.customer_id = v.column2 AND orders.order_id = v.column3`,
       [...refunds.values()].map((r) => [r.amount, r.customerId, r.orderId]),
     )
   }
