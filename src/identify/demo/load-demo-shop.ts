@@ -6,6 +6,7 @@ import {
   simulateDemoPerson,
   type DemoShopOptions,
 } from './demo-shop.js'
+import { PRODUCT_COLUMNS } from '../../store/tables/identify.table.js'
 
 export interface LoadDemoOptions {
   readonly customers: number
@@ -50,19 +51,7 @@ export async function loadDemoShop(
     const bulk = new BulkStatements(trx, deps.store.capabilities, deps.store.sqlite)
     await bulk.insert(
       'products',
-      [
-        'id',
-        'sku',
-        'name',
-        'category',
-        'price',
-        'cost',
-        'in_stock',
-        'repeatable',
-        'attributes',
-        'created_at',
-        'updated_at',
-      ],
+      PRODUCT_COLUMNS,
       catalog.products.map((p) => [
         p.id,
         p.id,

@@ -12,26 +12,13 @@ import {
 import type { ImportDeps, ImportProgress } from './import-orders.js'
 import { ImportTally, type ImportReport } from './import-report.js'
 import { openRecordFile } from './read-records.js'
+import { PRODUCT_COLUMNS } from '../../store/tables/identify.table.js'
 
 export interface ImportCatalogOptions {
   readonly map?: Readonly<Partial<Record<string, string>>>
   readonly batchRows?: number
   readonly onProgress?: (progress: ImportProgress) => void
 }
-
-const PRODUCT_COLUMNS = [
-  'id',
-  'sku',
-  'name',
-  'category',
-  'price',
-  'cost',
-  'in_stock',
-  'repeatable',
-  'attributes',
-  'created_at',
-  'updated_at',
-] as const
 
 /** Product columns a catalog file may set, and the field that sets each. */
 const UPDATABLE: readonly (readonly [string, ProductField])[] = [

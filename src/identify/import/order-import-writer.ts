@@ -8,6 +8,7 @@ import { identityKey, type Identity } from '../identity-key.js'
 import { allocateReturns, type ReturnCandidate, type ReturnRequest } from './allocate-returns.js'
 import type { ImportTally } from './import-report.js'
 import type { OrderLine } from './order-row.js'
+import { PRODUCT_COLUMNS } from '../../store/tables/identify.table.js'
 
 export interface OrderImportSettings {
   readonly currency: string
@@ -63,19 +64,6 @@ const CUSTOMER_COLUMNS = [
   'last_seen_at',
   'manager_id',
   'created_at',
-] as const
-const PRODUCT_COLUMNS = [
-  'id',
-  'sku',
-  'name',
-  'category',
-  'price',
-  'cost',
-  'in_stock',
-  'repeatable',
-  'attributes',
-  'created_at',
-  'updated_at',
 ] as const
 const RETURN_COLUMNS = [
   'customer_id',

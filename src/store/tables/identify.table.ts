@@ -91,6 +91,21 @@ export interface ProductsTable {
   updated_at: number
 }
 
+/** Every column of `products`, in table order, for bulk writers. */
+export const PRODUCT_COLUMNS = [
+  'id',
+  'sku',
+  'name',
+  'category',
+  'price',
+  'cost',
+  'in_stock',
+  'repeatable',
+  'attributes',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof ProductsTable)[]
+
 export interface OrdersTable {
   customer_id: string
   order_id: string
