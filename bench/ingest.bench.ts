@@ -1,4 +1,5 @@
 // npm run bench:ingest -- [--json] [--events N] [--engines sqlite,postgres]
+// IDIC_BENCH_PROFILE=DIR writes a V8 CPU profile of the server process into DIR.
 //
 // Events per second through POST /v1/batch on loopback (batches of 100 typical track, identify
 // and page events, 8 concurrent keep-alive connections), for SQLite and PostgreSQL, each beside
@@ -125,7 +126,13 @@ async function measureIngestion(url: string, schema: string | undefined) {
     new URL('./ingest-server.ts', import.meta.url),
     [url, ...(schema === undefined ? [] : [schema])],
     {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env['IDIC_BENCH_PROFILE'] === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${process.env['IDIC_BENCH_PROFILE']}`]),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   )

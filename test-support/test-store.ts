@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe } from 'vitest'
-import pg from 'pg'
 import { openStore, type Engine, type Store } from '../src/store/engine.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 
@@ -24,29 +23,18 @@ export async function openTestStore(engine: Engine): Promise<Store> {
     engine === 'sqlite'
       ? await openStore('sqlite::memory:')
       : await openStore(POSTGRES_URL, {
-          schema: `t_${randomBytes(6).toString('hex')}`,
+          schema: `t_${process.env['IDIC_TEST_RUN_ID'] ?? 'adhoc'}_${randomBytes(6).toString('hex')}`,
           poolSize: 4,
         })
   await migrateToLatest(store.db)
   return store
 }
 
-/** Drops what openTestStore made. */
+/**
+ * Closes a test store. PostgreSQL schemas stay until the run ends (see global-setup.ts), since
+ * dropping one while a parallel test migrates breaks that migration.
+ */
 export async function closeTestStore(store: Store): Promise<void> {
-  if (store.capabilities.engine === 'postgres') {
-    const schema = await store.db
-      .selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('schema'))
-      .executeTakeFirstOrThrow()
-    await store.close()
-    const admin = new pg.Client({ connectionString: POSTGRES_URL })
-    await admin.connect()
-    try {
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema.schema} CASCADE`)
-    } finally {
-      await admin.end()
-    }
-    return
-  }
   await store.close()
 }
 

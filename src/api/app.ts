@@ -17,6 +17,8 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
+import { registerValueRoutes } from './routes/value.routes.js'
+import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -80,6 +82,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerHealthRoutes(app, context)
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
+  registerValueRoutes(app, context)
+  registerRecommendationRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
 }

@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
+import { demoCommand } from './commands/demo.command.js'
+import { importCommand } from './commands/import.command.js'
+import { evaluateCommand } from './commands/evaluate.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { profileCommand } from './commands/profile.command.js'
+import { reportCommand } from './commands/report.command.js'
+import { scoreCommand } from './commands/score.command.js'
+import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
+import { trainCommand } from './commands/train.command.js'
 import { EXIT } from './exit-codes.js'
 
 /** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
@@ -30,7 +37,14 @@ export function buildProgram(): Command {
     keysCommand(),
     profileCommand(),
     statsCommand(),
+    importCommand(),
+    demoCommand(),
+    scoreCommand(),
+    reportCommand(),
     dbCommand(),
+    recommendCommand(),
+    trainCommand(),
+    evaluateCommand(),
   ]) {
     program.addCommand(command)
   }

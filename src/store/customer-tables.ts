@@ -21,7 +21,9 @@ export const MERGE_POLICIES = {
   events: 'move',
   orders: 'move-orders',
   order_items: 'move-orders',
+  order_returns: 'move-orders',
   interactions: 'move',
+  scores: 'drop',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */
@@ -30,10 +32,10 @@ export async function moveCustomerRows(
   fromId: string,
   intoId: string,
 ): Promise<void> {
-  // Items before orders: their duplicate test looks at the survivor's orders.
-  const tables = [...CUSTOMER_KEYED_TABLES].sort((a, b) =>
-    a === 'order_items' ? -1 : b === 'order_items' ? 1 : 0,
-  )
+  // Items and returns before orders: their duplicate test looks at the survivor's orders.
+  const rank = (table: CustomerKeyedTable): number =>
+    table === 'order_items' || table === 'order_returns' ? 0 : 1
+  const tables = [...CUSTOMER_KEYED_TABLES].sort((a, b) => rank(a) - rank(b))
   for (const table of tables) {
     const policy = mergePolicyOf(table)
     const target = sql.table(table)

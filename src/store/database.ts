@@ -11,6 +11,9 @@ import type {
   ProductsTable,
   SettingsTable,
 } from './tables/identify.table.js'
+import type { OrderReturnsTable } from './tables/import.table.js'
+import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
+import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -23,8 +26,12 @@ export interface Database {
   products: ProductsTable
   orders: OrdersTable
   order_items: OrderItemsTable
+  order_returns: OrderReturnsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  model_runs: ModelRunsTable
+  scores: ScoresTable
+  recommender_models: RecommenderModelsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -36,5 +43,7 @@ export const CUSTOMER_KEYED_TABLES = [
   'events',
   'orders',
   'order_items',
+  'order_returns',
   'interactions',
+  'scores',
 ] as const satisfies readonly (keyof Database)[]

@@ -3,7 +3,14 @@ import { buildApp } from '../../api/app.js'
 import { systemClock } from '../../core/clock.js'
 import { loadConfig, redactConfig } from '../../config/config.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
+import { isShopEmpty } from '../../identify/demo/load-demo-shop.js'
 import { reportFailure } from '../command-context.js'
+import {
+  DEFAULT_DEMO_CUSTOMERS,
+  DEFAULT_DEMO_SEED,
+  renderDemoReport,
+  runDemo,
+} from './demo.command.js'
 
 export function parsePort(value: string): number {
   const port = Number(value)
@@ -19,34 +26,51 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port to listen on (default: IDIC_PORT or 3000)', parsePort)
     .option('--host <host>', 'address to bind (default: IDIC_HOST or 0.0.0.0)')
     .option('--database <url>', 'database URL (default: IDIC_DATABASE_URL or sqlite:./idic.db)')
-    .action(async (options: { port?: number; host?: string; database?: string }) => {
-      try {
-        const config = loadConfig(process.env, {
-          ...(options.port === undefined ? {} : { port: options.port }),
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(options.database === undefined ? {} : { databaseUrl: options.database }),
-        })
-        const store = await openMigratedStore(config.databaseUrl)
-        const app = await buildApp(
-          { store, clock: systemClock, config },
-          { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } },
-        )
-        const shutdown = (): void => {
-          void app
-            .close()
-            .then(() => store.close())
-            .finally(() => process.exit(0))
+    .option('--demo', 'load the demo shop first when the database is empty')
+    .action(
+      async (options: { port?: number; host?: string; database?: string; demo?: boolean }) => {
+        try {
+          const config = loadConfig(process.env, {
+            ...(options.port === undefined ? {} : { port: options.port }),
+            ...(options.host === undefined ? {} : { host: options.host }),
+            ...(options.database === undefined ? {} : { databaseUrl: options.database }),
+          })
+          const store = await openMigratedStore(config.databaseUrl)
+          const empty = await isShopEmpty(store.db)
+          if (empty && options.demo === true) {
+            const report = await runDemo(
+              { store, clock: systemClock },
+              { customers: DEFAULT_DEMO_CUSTOMERS, seed: DEFAULT_DEMO_SEED, json: false },
+            )
+            console.log(renderDemoReport(report))
+          }
+          const app = await buildApp(
+            { store, clock: systemClock, config },
+            { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } },
+          )
+          const shutdown = (): void => {
+            void app
+              .close()
+              .then(() => store.close())
+              .finally(() => process.exit(0))
+          }
+          process.once('SIGINT', shutdown)
+          process.once('SIGTERM', shutdown)
+          const address = await app.listen({ port: config.port, host: config.host })
+          app.log.info({ config: redactConfig(config) }, 'configuration')
+          console.log(`idic is listening on ${address}  (API docs: ${address}/docs)`)
+          console.log(
+            `database: ${store.capabilities.engine} (${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')})`,
+          )
+          if (empty && options.demo !== true) {
+            console.log(
+              'The database is empty. To see a living shop, load the demo: idic demo' +
+                ' (or start with: idic serve --demo). To bring your own history: idic import orders FILE',
+            )
+          }
+        } catch (error) {
+          reportFailure(error, false)
         }
-        process.once('SIGINT', shutdown)
-        process.once('SIGTERM', shutdown)
-        const address = await app.listen({ port: config.port, host: config.host })
-        app.log.info({ config: redactConfig(config) }, 'configuration')
-        console.log(`idic is listening on ${address}  (API docs: ${address}/docs)`)
-        console.log(
-          `database: ${store.capabilities.engine} (${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')})`,
-        )
-      } catch (error) {
-        reportFailure(error, false)
-      }
-    })
+      },
+    )
 }

@@ -1,0 +1,241 @@
+// npm run bench:import -- [--json] [--engines sqlite,postgres] [--file PATH]
+//
+// Rows per second importing the UCI Online Retail file (541,909 rows, gzip) with
+// `importOrders`, on SQLite (a fresh file) and PostgreSQL (a fresh schema, dropped afterwards),
+// with the peak resident memory of the importing process. Memory flatness: the same import of
+// the file's first tenth runs too, and the two peaks are compared. Each case runs in its own
+// child process, so one case's heap does not count in another's peak.
+import { fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { createGunzip } from 'node:zlib'
+import pg from 'pg'
+import { systemClock } from '../src/core/clock.js'
+import { importOrders } from '../src/identify/import/import-orders.js'
+import { openStore } from '../src/store/engine.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+
+const TARGET_ROWS_PER_SECOND_SQLITE = 100_000
+const DEFAULT_FILE = new URL(
+  '../../shared/data/online-retail/online_retail_I.csv.gz',
+  import.meta.url,
+).pathname
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    engines: { type: 'string', default: 'sqlite,postgres' },
+    file: { type: 'string', default: DEFAULT_FILE },
+    'postgres-url': {
+      type: 'string',
+      default: process.env['IDIC_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
+    child: { type: 'string' },
+  },
+})
+
+interface CaseResult {
+  readonly engine: string
+  readonly file: string
+  readonly rowsRead: number
+  readonly orders: number
+  readonly items: number
+  readonly seconds: number
+  readonly rowsPerSecond: number
+  /** CPU time of the importing process (user + system); PostgreSQL's own work is not in it. */
+  readonly cpuSeconds: number
+  readonly peakRssMb: number
+}
+
+function log(message: string): void {
+  if (!args.json) console.error(message)
+}
+
+/** Child: import one file into one engine and print the result as one JSON line. */
+async function runCase(engine: string, file: string): Promise<void> {
+  let peak = process.memoryUsage().rss
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss)
+  }, 20)
+  const dir = mkdtempSync(join(tmpdir(), 'idic-import-bench-'))
+  const schema = `bench_import_${randomBytes(4).toString('hex')}`
+  const url = args['postgres-url']
+  const store =
+    engine === 'sqlite'
+      ? await openStore(`sqlite:${join(dir, 'bench.db')}`)
+      : await openStore(url, { schema, poolSize: 2 })
+  try {
+    await migrateToLatest(store.db)
+    const cpuBefore = process.cpuUsage()
+    const report = await importOrders({ store, clock: systemClock }, file, {
+      format: 'online-retail',
+    })
+    peak = Math.max(peak, process.memoryUsage().rss)
+    const cpu = process.cpuUsage(cpuBefore)
+    const result: CaseResult = {
+      engine,
+      file,
+      rowsRead: report.rowsRead,
+      orders: report.inserted['orders'] ?? 0,
+      items: report.inserted['order_items'] ?? 0,
+      seconds: report.elapsedMs / 1000,
+      rowsPerSecond: report.rowsPerSecond,
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+      peakRssMb: Math.round(peak / 1e5) / 10,
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+  } finally {
+    clearInterval(sampler)
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+    if (engine === 'postgres') {
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await admin.end()
+    }
+  }
+}
+
+function runChild(engine: string, file: string): Promise<CaseResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      new URL(import.meta.url).pathname,
+      ['--child', engine, '--file', file, '--postgres-url', args['postgres-url']],
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    )
+    let out = ''
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? ''
+      if (code !== 0 || line === '') reject(new Error(`${engine} case failed (exit ${code})`))
+      else resolve(JSON.parse(line) as CaseResult)
+    })
+  })
+}
+
+/** The file's header and first tenth of its rows, as a plain CSV beside the temp files. */
+async function firstTenth(file: string, dir: string): Promise<string> {
+  const path = join(dir, 'online_retail_tenth.csv')
+  const out = createWriteStream(path)
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()) })
+  let n = 0
+  for await (const line of lines) {
+    if (n > 54_191) break
+    out.write(`${line}\n`)
+    n += 1
+  }
+  await new Promise<void>((resolve) => out.end(resolve))
+  return path
+}
+
+/**
+ * The file twice over (1,083,818 rows): the second copy's invoices and customers renamed
+ * (`536365` → `9536365`, `C536379` → `C9536379`, customer `17850` → `117850`), so it is a
+ * million-row history of twice the customers, not a re-import.
+ */
+async function doubled(file: string, dir: string): Promise<string> {
+  const path = join(dir, 'online_retail_doubled.csv')
+  const out = createWriteStream(path)
+  const copies: string[] = []
+  for (let copy = 0; copy < 2; copy += 1) {
+    const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()) })
+    let header = true
+    for await (const line of lines) {
+      if (header) {
+        header = false
+        if (copy === 0) out.write(`${line}\n`)
+        continue
+      }
+      let row = line
+      if (copy === 1) {
+        const last = row.lastIndexOf(',')
+        const before = row.lastIndexOf(',', last - 1)
+        const customer = row.slice(before + 1, last)
+        row =
+          row.replace(/^([A-Z]?)/, '$19').slice(0, before + 2) +
+          (customer === '' ? '' : `1${customer}`) +
+          row.slice(last)
+      }
+      copies.push(row)
+      if (copies.length >= 10_000) {
+        if (!out.write(`${copies.join('\n')}\n`))
+          await new Promise<void>((resolve) => {
+            out.once('drain', () => {
+              resolve()
+            })
+          })
+        copies.length = 0
+      }
+    }
+  }
+  if (copies.length > 0) out.write(`${copies.join('\n')}\n`)
+  await new Promise<void>((resolve) => out.end(resolve))
+  return path
+}
+
+async function main(): Promise<void> {
+  if (args.child !== undefined) {
+    await runCase(args.child, args.file)
+    return
+  }
+  if (!existsSync(args.file)) throw new Error(`${args.file} not found (needs ../shared/data)`)
+  const engines = args.engines.split(',').filter((e) => e !== '')
+  const dir = mkdtempSync(join(tmpdir(), 'idic-import-bench-'))
+  const results: CaseResult[] = []
+  try {
+    for (const engine of engines) {
+      log(`${engine}: importing ${args.file}…`)
+      results.push(await runChild(engine, args.file))
+    }
+    let tenth: CaseResult | null = null
+    let twice: CaseResult | null = null
+    if (engines.includes('sqlite')) {
+      log('sqlite: importing the first tenth of the file (memory flatness)…')
+      tenth = await runChild('sqlite', await firstTenth(args.file, dir))
+      log('sqlite: importing the file twice over, 1,083,818 rows (memory flatness)…')
+      twice = await runChild('sqlite', await doubled(args.file, dir))
+    }
+    const sqlite = results.find((r) => r.engine === 'sqlite')
+    const summary = {
+      results,
+      target: {
+        sqliteRowsPerSecond: TARGET_ROWS_PER_SECOND_SQLITE,
+        sqliteMet:
+          sqlite === undefined ? null : sqlite.rowsPerSecond >= TARGET_ROWS_PER_SECOND_SQLITE,
+        sqliteRatio:
+          sqlite === undefined
+            ? null
+            : Math.round((sqlite.rowsPerSecond / TARGET_ROWS_PER_SECOND_SQLITE) * 100) / 100,
+      },
+      memoryFlatness:
+        sqlite === undefined || tenth === null || twice === null
+          ? null
+          : {
+              peakRssMbByRows: {
+                [tenth.rowsRead]: tenth.peakRssMb,
+                [sqlite.rowsRead]: sqlite.peakRssMb,
+                [twice.rowsRead]: twice.peakRssMb,
+              },
+              doubledOverFull: Math.round((twice.peakRssMb / sqlite.peakRssMb) * 100) / 100,
+              doubledRowsPerSecond: twice.rowsPerSecond,
+            },
+    }
+    if (args.json) console.log(JSON.stringify(summary, null, 2))
+    else {
+      console.table(results)
+      console.log(
+        JSON.stringify({ target: summary.target, memoryFlatness: summary.memoryFlatness }, null, 2),
+      )
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()

@@ -1,0 +1,129 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { invalidInput } from '../../core/errors.js'
+import { DATASET_FORMATS, type DatasetFormat } from '../../customize/recommend/dataset-files.js'
+import { SPLIT_KINDS, type SplitKind } from '../../customize/recommend/evaluate.js'
+import { isModelKind, MODEL_KINDS, type ModelKind } from '../../customize/recommend/recommender.js'
+import { runEvaluation, type EvaluationReport } from '../../customize/recommend/run-evaluation.js'
+import { reportFailure } from '../command-context.js'
+import { EXIT } from '../exit-codes.js'
+
+interface EvaluateOptions {
+  readonly data: string
+  readonly format: DatasetFormat
+  readonly test?: string
+  readonly split?: SplitKind
+  readonly seed: number
+  readonly k: readonly number[]
+  readonly models: readonly ModelKind[]
+  readonly holdoutDays: number
+  readonly json?: boolean
+}
+
+function oneOf<T extends string>(values: readonly T[], what: string) {
+  return (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) {
+      throw new InvalidArgumentError(`${what} must be one of ${values.join(', ')}`)
+    }
+    return v as T
+  }
+}
+
+function positiveInts(v: string): number[] {
+  const ks = v.split(',').map((s) => Number(s.trim()))
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 1000)) {
+    throw new InvalidArgumentError('--k takes positive integers, e.g. 10,20')
+  }
+  return ks
+}
+
+function modelList(v: string): ModelKind[] {
+  const names = v.split(',').map((s) => s.trim())
+  for (const n of names) {
+    if (!isModelKind(n))
+      throw new InvalidArgumentError(`unknown model ${n}: use ${MODEL_KINDS.join(', ')}`)
+  }
+  return names as ModelKind[]
+}
+
+export function evaluateCommand(): Command {
+  return new Command('evaluate')
+    .description(
+      'fit recommenders on a data file and compare ranking metrics on held-out interactions',
+    )
+    .requiredOption('--data <file>', 'interactions file (.gz read as gzip)')
+    .requiredOption(
+      '--format <format>',
+      DATASET_FORMATS.join('|'),
+      oneOf(DATASET_FORMATS, '--format'),
+    )
+    .option('--test <file>', 'fixed test file (then --data is the training file)')
+    .option('--split <kind>', SPLIT_KINDS.join('|'), oneOf(SPLIT_KINDS, '--split'))
+    .option('--seed <n>', 'seed of the random split', (v) => Number.parseInt(v, 10), 42)
+    .option('--k <list>', 'cut-offs', positiveInts, [10, 20])
+    .option('--models <list>', 'models to compare', modelList, [...MODEL_KINDS])
+    .option('--holdout-days <n>', 'time split: days held out at the end', (v) => Number(v), 30)
+    .option('--json', 'print JSON')
+    .action((options: EvaluateOptions) => {
+      const json = options.json === true
+      try {
+        if (!Number.isFinite(options.seed)) throw invalidInput('--seed must be an integer')
+        const report = runEvaluation({
+          data: options.data,
+          format: options.format,
+          ...(options.test === undefined ? {} : { test: options.test }),
+          ...(options.split === undefined ? {} : { split: options.split }),
+          seed: options.seed,
+          ks: options.k,
+          models: options.models,
+          holdoutDays: options.holdoutDays,
+          ...(json
+            ? {}
+            : {
+                progress: (name: string) => {
+                  process.stderr.write(`fitting ${name}…\n`)
+                  return () => undefined
+                },
+              }),
+        })
+        console.log(json ? JSON.stringify(report, null, 2) : renderReport(report, options.k))
+        process.exitCode = EXIT.ok
+      } catch (error) {
+        const wrapped =
+          error instanceof Error && 'code' in error && error.code === 'ENOENT'
+            ? invalidInput(error.message)
+            : error
+        reportFailure(wrapped, json)
+      }
+    })
+}
+
+export function renderReport(r: EvaluationReport, ks: readonly number[]): string {
+  const columns = ks.flatMap((k) => [
+    `precision@${k}`,
+    `recall@${k}`,
+    `ndcg@${k}`,
+    `map@${k}`,
+    `hitrate@${k}`,
+    `coverage@${k}`,
+  ])
+  const head = [
+    'model'.padEnd(12),
+    ...columns.map((c) => c.padStart(12)),
+    'fit ms'.padStart(9),
+  ].join(' ')
+  const lines = [
+    `${r.data}: ${r.customers} customers, ${r.items} items, ${r.trainInteractions} train / ${r.testInteractions} test interactions`,
+    `split: ${r.split}; ${r.evaluatedCustomers} customers evaluated`,
+    '',
+    head,
+    ...Object.entries(r.models).map(([name, m]) =>
+      [
+        name.padEnd(12),
+        ...columns.map((c) => (m[c] ?? NaN).toFixed(4).padStart(12)),
+        String(m['fitMs'] ?? '').padStart(9),
+      ].join(' '),
+    ),
+  ]
+  for (const [name, why] of Object.entries(r.skipped)) lines.push(`${name}: skipped (${why})`)
+  return lines.join('\n')
+}
