@@ -17,6 +17,7 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
+import { registerValueChartRoutes } from './routes/value-charts.routes.js'
 import { registerSessionRoutes } from './routes/session.routes.js'
 import { registerWebApp } from './web-app.js'
 import { registerValueRoutes } from './routes/value.routes.js'
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
   registerValueRoutes(app, context)
+  registerValueChartRoutes(app, context)
   registerRecommendationRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
