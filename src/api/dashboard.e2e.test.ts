@@ -37,7 +37,8 @@ const CANVASES_DRAWN = `[...document.querySelectorAll('.chart canvas')].map((can
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true
   return false
 })`
-const TWO_CHARTS = `document.querySelectorAll('.chart canvas').length >= 2`
+/** Overview: CLV, value and P(alive) charts, the tier pyramid and the value quantiles. */
+const OVERVIEW_CHARTS = `document.querySelectorAll('.chart canvas').length >= 5`
 
 async function canvasesDrawn(page: Page): Promise<boolean[]> {
   return page.evaluate<boolean[]>(CANVASES_DRAWN)
@@ -76,8 +77,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await signIn(page, fixture.adminKey)
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
     await page.getByText('Tier pyramid').waitFor()
-    await page.waitForFunction(TWO_CHARTS)
-    expect(await canvasesDrawn(page)).toEqual([true, true])
+    await page.waitForFunction(OVERVIEW_CHARTS)
+    expect(await canvasesDrawn(page)).toEqual([true, true, true, true, true])
+    await page.getByText('Active share').waitFor()
     await page.screenshot({ path: `${SHOTS}/overview.png`, fullPage: true })
 
     // Search by an identity the demo shop gave out, with the keyboard only.
@@ -143,7 +145,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
       .catch((e: unknown) => {
         throw new Error(`${String(e)}\n${problems.join('\n')}`)
       })
-    await page.waitForFunction(TWO_CHARTS)
+    await page.waitForFunction(OVERVIEW_CHARTS)
     const overflow = await page.evaluate<number>(
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     )

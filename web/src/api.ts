@@ -97,6 +97,20 @@ export interface ValueSummary {
   } | null
 }
 
+export interface HistogramBin {
+  readonly from: number
+  readonly to: number
+  readonly customers: number
+}
+
+export interface ValueCharts {
+  readonly scored: number
+  readonly activeShare: number | null
+  readonly clvHistogram: readonly HistogramBin[]
+  readonly valueHistogram: readonly HistogramBin[]
+  readonly pAliveByRecency: readonly (HistogramBin & { readonly meanPAlive: number | null })[]
+}
+
 export interface CustomerSummary {
   readonly id: string
   readonly email: string | null

@@ -1,7 +1,13 @@
 import { html } from 'htm/preact'
 import type { VNode } from 'preact'
 import { useMemo } from 'preact/hooks'
-import { TIERS, type Stats, type ValueSummary } from '../api.js'
+import {
+  TIERS,
+  type HistogramBin,
+  type Stats,
+  type ValueCharts,
+  type ValueSummary,
+} from '../api.js'
 import { Chart } from '../chart.js'
 import {
   formatDateTime,
@@ -39,9 +45,103 @@ export function OverviewPage(): VNode {
     <${Loaded}
       load=${summary}
       what="value summary"
-      done=${(v: ValueSummary) => html`<${ValueOverview} summary=${v} />`}
+      done=${(v: ValueSummary) =>
+        v.model === null
+          ? html`<${ValueOverview} summary=${v} />`
+          : html`<div>
+              <${Distributions} />
+              <${ValueOverview} summary=${v} />
+            </div>`}
     />
   </section>`
+}
+
+function binLabel(bin: HistogramBin): string {
+  return `${formatInteger(bin.from)}–${formatInteger(bin.to)}`
+}
+
+function histogramOption(bins: readonly HistogramBin[], color: string, axis: string): object {
+  return {
+    tooltip: { trigger: 'axis' },
+    grid: { left: 60, right: 16, top: 16, bottom: 60 },
+    xAxis: {
+      type: 'category',
+      name: axis,
+      nameLocation: 'middle',
+      nameGap: 45,
+      data: bins.map(binLabel),
+      axisLabel: { rotate: 40, fontSize: 10 },
+    },
+    yAxis: { type: 'value', name: 'customers' },
+    series: [
+      { type: 'bar', name: 'customers', data: bins.map((b) => b.customers), itemStyle: { color } },
+    ],
+  }
+}
+
+/** CLV and value histograms, and P(alive) against recency, from `/v1/value/charts`. */
+function Distributions(): VNode {
+  const [charts] = useApi<ValueCharts>('/v1/value/charts?bins=20')
+  return html`<${Loaded}
+    load=${charts}
+    what="value charts"
+    done=${(c: ValueCharts) => html`<${DistributionCharts} charts=${c} />`}
+  />`
+}
+
+function DistributionCharts(props: { readonly charts: ValueCharts }): VNode {
+  const c = props.charts
+  const clv = useMemo(() => histogramOption(c.clvHistogram, '#3b6ea8', 'CLV'), [c])
+  const value = useMemo(() => histogramOption(c.valueHistogram, '#5a9a6e', 'customer value'), [c])
+  const alive = useMemo(
+    () => ({
+      tooltip: { trigger: 'axis' },
+      grid: { left: 60, right: 16, top: 16, bottom: 60 },
+      xAxis: {
+        type: 'category',
+        name: 'time since last purchase',
+        nameLocation: 'middle',
+        nameGap: 45,
+        data: c.pAliveByRecency.map(binLabel),
+        axisLabel: { rotate: 40, fontSize: 10 },
+      },
+      yAxis: { type: 'value', name: 'mean P(alive)', min: 0, max: 1 },
+      series: [
+        {
+          type: 'scatter',
+          name: 'mean P(alive)',
+          symbolSize: (_: unknown, p: { dataIndex: number }) =>
+            Math.max(4, Math.min(24, Math.sqrt(c.pAliveByRecency[p.dataIndex]?.customers ?? 0))),
+          data: c.pAliveByRecency.map((b) => b.meanPAlive),
+          itemStyle: { color: '#b0652a' },
+        },
+      ],
+    }),
+    [c],
+  )
+  return html`<div>
+    <dl class="figures">
+      <${Figure}
+        label="Active share"
+        value=${formatPercent(c.activeShare)}
+        note="customers with P(alive) ≥ 50%"
+      />
+    </dl>
+    <div class="grid3">
+      <figure class="panel">
+        <figcaption>CLV distribution</figcaption>
+        <${Chart} option=${clv} label="Histogram of customer lifetime value" />
+      </figure>
+      <figure class="panel">
+        <figcaption>Customer value distribution</figcaption>
+        <${Chart} option=${value} label="Histogram of customer value" />
+      </figure>
+      <figure class="panel">
+        <figcaption>P(alive) against recency</figcaption>
+        <${Chart} option=${alive} label="Mean probability alive by time since last purchase" />
+      </figure>
+    </div>
+  </div>`
 }
 
 function ValueOverview(props: { readonly summary: ValueSummary }): VNode {
