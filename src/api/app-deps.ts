@@ -11,12 +11,18 @@ import type { Clock } from '../core/clock.js'
 import type { Role } from '../core/roles.js'
 import type { Config } from '../config/config.js'
 import type { Store } from '../store/engine.js'
+import type { ChannelSet } from '../interact/channel.js'
+import type { ContactPolicy } from '../interact/contact-pressure.js'
 
 /** What the API needs from the outside world; built by the composition root or a test. */
 export interface AppDeps {
   readonly store: Store
   readonly clock: Clock
   readonly config: Config
+  /** Outbound channels; by default built from the config (SMTP, webhook) plus the in-app inbox. */
+  readonly channels?: ChannelSet
+  /** Frequency caps and quiet hours; DEFAULT_CONTACT_POLICY when absent. */
+  readonly contactPolicy?: ContactPolicy
 }
 
 /** The Fastify instance with zod schemas as its type provider. */

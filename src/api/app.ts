@@ -20,6 +20,7 @@ import { registerIngestRoutes } from './routes/ingest.routes.js'
 import { registerValueChartRoutes } from './routes/value-charts.routes.js'
 import { registerSessionRoutes } from './routes/session.routes.js'
 import { registerWebApp } from './web-app.js'
+import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 
@@ -40,6 +41,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
+    // Signed tokens (preference, unsubscribe, click links) and long identities travel in paths.
+    routerOptions: { maxParamLength: 4096 },
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>()
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerSessionRoutes(app, context)
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
+  registerInteractRoutes(app, context)
   registerValueRoutes(app, context)
   registerValueChartRoutes(app, context)
   registerRecommendationRoutes(app, context)

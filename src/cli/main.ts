@@ -3,8 +3,10 @@ import { Command } from 'commander'
 import { dbCommand } from './commands/db.command.js'
 import { demoCommand } from './commands/demo.command.js'
 import { importCommand } from './commands/import.command.js'
+import { deliveriesCommand } from './commands/deliveries.command.js'
 import { evaluateCommand } from './commands/evaluate.command.js'
 import { keysCommand } from './commands/keys.command.js'
+import { managerCommand } from './commands/manager.command.js'
 import { profileCommand } from './commands/profile.command.js'
 import { reportCommand } from './commands/report.command.js'
 import { scoreCommand } from './commands/score.command.js'
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
     scoreCommand(),
     reportCommand(),
     dbCommand(),
+    managerCommand(),
+    deliveriesCommand(),
     recommendCommand(),
     trainCommand(),
     evaluateCommand(),

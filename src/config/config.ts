@@ -8,10 +8,24 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Secret for signed links; when unset, one is generated and kept in the database. */
   readonly secret: string | null
+  /** Base URL customers reach idic at, for links in messages (preference page, unsubscribe). */
+  readonly publicUrl: string
+  /** SMTP server for the email channel (`smtp://user:pass@host:port`); null: email disabled. */
+  readonly smtpUrl: string | null
+  /** From address of outbound email. */
+  readonly mailFrom: string
+  /** Endpoint the webhook channel POSTs messages to; null: webhook channel disabled. */
+  readonly webhookUrl: string | null
+  /** Key the webhook channel signs with (HMAC-SHA256); defaults to the signing secret. */
+  readonly webhookSecret: string | null
 }
 
 /** Names of settings whose values must never be printed. */
-export const SECRET_SETTINGS = ['secret'] as const satisfies readonly (keyof Config)[]
+export const SECRET_SETTINGS = [
+  'secret',
+  'webhookSecret',
+  'smtpUrl',
+] as const satisfies readonly (keyof Config)[]
 
 const EnvSchema = z.object({
   IDIC_DATABASE_URL: z
@@ -24,6 +38,14 @@ const EnvSchema = z.object({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
   IDIC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  IDIC_PUBLIC_URL: z.url().optional(),
+  IDIC_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
+  IDIC_MAIL_FROM: z.string().min(3).default('idic <no-reply@localhost>'),
+  IDIC_WEBHOOK_URL: z.url().optional(),
+  IDIC_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 })
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
@@ -39,12 +61,18 @@ export function loadConfig(
     throw new Error(`Invalid configuration: ${problems.join('; ')}`)
   }
   const e = parsed.data
+  const port = overrides.port ?? e.IDIC_PORT
   return Object.freeze({
     databaseUrl: overrides.databaseUrl ?? e.IDIC_DATABASE_URL,
     host: overrides.host ?? e.IDIC_HOST,
-    port: overrides.port ?? e.IDIC_PORT,
+    port,
     logLevel: overrides.logLevel ?? e.IDIC_LOG_LEVEL,
     secret: e.IDIC_SECRET ?? null,
+    publicUrl: (e.IDIC_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: e.IDIC_SMTP_URL ?? null,
+    mailFrom: e.IDIC_MAIL_FROM,
+    webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
+    webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
   })
 }
 

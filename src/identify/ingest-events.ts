@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js'
 import type { JsonObject } from '../core/json.js'
 import type { Database } from '../store/database.js'
 import type { Store } from '../store/engine.js'
+import { findSuppressed } from '../store/suppressions.repository.js'
 import { BatchIdentityState } from './batch-identity-state.js'
 import { BatchWriter } from './batch-writer.js'
 import { projectTrackEvent } from './ecommerce-projection.js'
@@ -20,7 +21,18 @@ import {
 export interface IngestDeps {
   readonly store: Store
   readonly clock: Clock
+  /**
+   * Called inside the ingestion transaction with the message ids of the events stored now, so a
+   * later stage can project them (Interact turns dialogue events into thread messages).
+   */
+  readonly onStored?: StoredEventsHook
 }
+
+export type StoredEventsHook = (
+  db: Kysely<Database>,
+  messageIds: readonly string[],
+  nowMs: number,
+) => Promise<void>
 
 export interface IngestOptions {
   /** Set by single-call endpoints (`/v1/track` …). */
@@ -42,6 +54,8 @@ export interface IngestReport {
   readonly accepted: number
   /** Events already stored earlier (same messageId): accepted, not stored twice. */
   readonly duplicates: number
+  /** Events naming an erased customer: acknowledged and dropped, so retries do not revive them. */
+  readonly suppressed: number
   readonly rejected: readonly RejectedEvent[]
   /** Customer of each accepted or duplicate event, by index in the batch. */
   readonly customers: ReadonlyMap<number, string>
@@ -88,8 +102,15 @@ export async function ingestEvents(
       valid.push(entry)
     }
   })
+  const suppressed = await dropSuppressed(deps.store.db, valid)
   if (valid.length === 0) {
-    return { accepted: 0, duplicates: batchDuplicates.length, rejected, customers: new Map() }
+    return {
+      accepted: 0,
+      duplicates: batchDuplicates.length,
+      suppressed,
+      rejected,
+      customers: new Map(),
+    }
   }
   const customers = new Map<number, string>()
   const stored = await deps.store.db.transaction().execute(async (trx) => {
@@ -102,6 +123,7 @@ export async function ingestEvents(
     const resolver = new BatchResolver(trx, deps.store, receivedAt)
     await resolver.preload(identitiesOf.flat())
     let count = 0
+    const storedIds: string[] = []
     for (const [i, entry] of valid.entries()) {
       if (existing.has(entry.messageId)) {
         const owner = await resolver.ownerOfStoredEvent(entry.messageId)
@@ -112,9 +134,13 @@ export async function ingestEvents(
       const customerId = await resolver.resolve(entry, identitiesOf[i] ?? [], at)
       resolver.record(entry, customerId, at, options.defaultCurrency ?? 'USD')
       customers.set(entry.index, customerId)
+      storedIds.push(entry.messageId)
       count += 1
     }
     await resolver.finish()
+    if (deps.onStored !== undefined && storedIds.length > 0) {
+      await deps.onStored(trx, storedIds, receivedAt)
+    }
     return { count, duplicates: existing.size }
   })
   for (const dup of batchDuplicates) {
@@ -125,9 +151,26 @@ export async function ingestEvents(
   return {
     accepted: stored.count,
     duplicates: stored.duplicates + batchDuplicates.length,
+    suppressed,
     rejected,
     customers,
   }
+}
+
+/** Removes (in place) events naming an erased customer's identity; returns how many. */
+async function dropSuppressed(db: Kysely<Database>, valid: ValidEvent[]): Promise<number> {
+  const hits = await findSuppressed(
+    db,
+    valid.flatMap((v) => identitiesOfEvent(v.event)),
+  )
+  if (hits.length === 0) return 0
+  const keys = new Set(hits.map((h) => `${h.kind}\u0000${h.value}`))
+  const kept = valid.filter(
+    (v) => !identitiesOfEvent(v.event).some((i) => keys.has(`${i.kind}\u0000${i.value}`)),
+  )
+  const dropped = valid.length - kept.length
+  valid.splice(0, valid.length, ...kept)
+  return dropped
 }
 
 function messageIdOf(raw: unknown): string | null {

@@ -9,9 +9,22 @@ export type CustomerKeyedTable = (typeof CUSTOMER_KEYED_TABLES)[number]
  * - `move`: rows are re-keyed to the surviving customer;
  * - `move-orders`: like move, but rows of an order the survivor already has are dropped (the same
  *   order reached us under two identities);
- * - `drop`: derived rows (scores) are dropped and recomputed for the survivor.
+ * - `drop`: derived rows (scores) are dropped and recomputed for the survivor;
+ * - `move-newest`: rows are re-keyed, but where both customers have a row with the same natural
+ *   key (UNIQUE_KEYS) the more recent one wins (a consent given or withdrawn last stands);
+ * - `move-renamed`: rows are re-keyed, and a caller key the survivor already uses gets the merged
+ *   customer's id appended, so no message is lost to a uniqueness clash.
  */
-export type MergePolicy = 'owner' | 'move' | 'move-orders' | 'drop'
+export type MergePolicy = 'owner' | 'move' | 'move-orders' | 'drop' | 'move-newest' | 'move-renamed'
+
+/** Natural keys (besides customer_id) of the tables merged by `move-newest` / `move-renamed`. */
+export const UNIQUE_KEYS = {
+  consents: { columns: ['channel', 'topic'], newest: 'updated_at' },
+  tasks: { columns: ['rule', 'dedupe_key'], newest: 'updated_at' },
+  messages: { columns: ['idempotency_key'], newest: 'updated_at' },
+} as const satisfies Partial<
+  Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
+>
 
 export const MERGE_POLICIES = {
   customers: 'owner',
@@ -23,6 +36,11 @@ export const MERGE_POLICIES = {
   order_items: 'move-orders',
   order_returns: 'move-orders',
   interactions: 'move',
+  consents: 'move-newest',
+  messages: 'move-renamed',
+  deliveries: 'move',
+  contact_log: 'move',
+  tasks: 'move-newest',
   scores: 'drop',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
@@ -52,6 +70,37 @@ export async function moveCustomerRows(
           db,
         )
         break
+      case 'move-newest': {
+        const keys = uniqueKeysOf(table)
+        const same = sql.join(
+          keys.columns.map((c) => sql`other.${sql.ref(c)} = ${target}.${sql.ref(c)}`),
+          sql` AND `,
+        )
+        const newest = sql.ref(keys.newest)
+        await sql`DELETE FROM ${target} WHERE customer_id = ${intoId} AND EXISTS
+          (SELECT 1 FROM ${target} AS other WHERE other.customer_id = ${fromId} AND ${same}
+           AND other.${newest} > ${target}.${newest})`.execute(db)
+        await sql`DELETE FROM ${target} WHERE customer_id = ${fromId} AND EXISTS
+          (SELECT 1 FROM ${target} AS other WHERE other.customer_id = ${intoId} AND ${same})`.execute(
+          db,
+        )
+        await sql`UPDATE ${target} SET customer_id = ${intoId} WHERE customer_id = ${fromId}`.execute(
+          db,
+        )
+        break
+      }
+      case 'move-renamed': {
+        const [key] = uniqueKeysOf(table).columns
+        if (key === undefined) throw new Error(`No unique key declared for ${table}`)
+        const column = sql.ref(key)
+        await sql`UPDATE ${target} SET ${column} = ${column} || ${`:${fromId}`}
+          WHERE customer_id = ${fromId} AND ${column} IN
+          (SELECT ${column} FROM ${target} WHERE customer_id = ${intoId})`.execute(db)
+        await sql`UPDATE ${target} SET customer_id = ${intoId} WHERE customer_id = ${fromId}`.execute(
+          db,
+        )
+        break
+      }
       case 'move':
         await sql`UPDATE ${target} SET customer_id = ${intoId} WHERE customer_id = ${fromId}`.execute(
           db,
@@ -61,12 +110,36 @@ export async function moveCustomerRows(
   }
 }
 
-/** Deletes every row a customer owns in every customer-keyed table. */
-export async function deleteCustomerRows(db: Kysely<Database>, customerId: string): Promise<void> {
-  for (const table of CUSTOMER_KEYED_TABLES) {
+/** Deletes every row a customer owns in every customer-keyed table; returns counts per table. */
+export async function deleteCustomerRows(
+  db: Kysely<Database>,
+  customerId: string,
+): Promise<Record<CustomerKeyedTable, number>> {
+  const deleted = {} as Record<CustomerKeyedTable, number>
+  // The customer row last, so a failure halfway leaves the customer findable.
+  const tables = [...CUSTOMER_KEYED_TABLES.filter((t) => t !== 'customers'), 'customers'] as const
+  for (const table of tables) {
     const column = table === 'customers' ? 'id' : 'customer_id'
-    await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${customerId}`.execute(db)
+    const result =
+      await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${customerId}`.execute(
+        db,
+      )
+    deleted[table] = Number(result.numAffectedRows ?? 0n)
   }
+  return deleted
+}
+
+function uniqueKeysOf(table: CustomerKeyedTable): {
+  readonly columns: readonly string[]
+  readonly newest: string
+} {
+  const keys = (
+    UNIQUE_KEYS as Partial<
+      Record<CustomerKeyedTable, (typeof UNIQUE_KEYS)[keyof typeof UNIQUE_KEYS]>
+    >
+  )[table]
+  if (keys === undefined) throw new Error(`No unique key declared for ${table}`)
+  return keys
 }
 
 export function mergePolicyOf(table: CustomerKeyedTable): MergePolicy {

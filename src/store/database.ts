@@ -12,6 +12,15 @@ import type {
   SettingsTable,
 } from './tables/identify.table.js'
 import type { OrderReturnsTable } from './tables/import.table.js'
+import type {
+  ConsentsTable,
+  ContactLogTable,
+  DeliveriesTable,
+  ManagersTable,
+  MessagesTable,
+  SuppressionsTable,
+  TasksTable,
+} from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
 
@@ -29,6 +38,13 @@ export interface Database {
   order_returns: OrderReturnsTable
   interactions: InteractionsTable
   settings: SettingsTable
+  consents: ConsentsTable
+  messages: MessagesTable
+  deliveries: DeliveriesTable
+  contact_log: ContactLogTable
+  suppressions: SuppressionsTable
+  managers: ManagersTable
+  tasks: TasksTable
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
@@ -45,5 +61,10 @@ export const CUSTOMER_KEYED_TABLES = [
   'order_items',
   'order_returns',
   'interactions',
+  'consents',
+  'messages',
+  'deliveries',
+  'contact_log',
+  'tasks',
   'scores',
 ] as const satisfies readonly (keyof Database)[]

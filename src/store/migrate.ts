@@ -4,6 +4,7 @@ import * as core0001 from './migrations/0001-core.js'
 import * as value0002 from './migrations/0002-value.js'
 import * as recommend0003 from './migrations/0003-recommend.js'
 import * as import0004 from './migrations/0004-import.js'
+import * as interact0005 from './migrations/0005-interact.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -14,6 +15,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-value': value0002,
   '0003-recommend': recommend0003,
   '0004-import': import0004,
+  '0005-interact': interact0005,
 }
 
 export interface MigrationReport {
@@ -35,7 +37,7 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
     allowUnorderedMigrations: true,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   })
-  const { error, results } = await migrator.migrateToLatest()
+  const { error, results } = await migrateWithRetry(migrator)
   const applied = (results ?? [])
     .filter((r: MigrationResult) => r.status === 'Success')
     .map((r) => r.migrationName)
@@ -48,4 +50,23 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
     )
   }
   return { applied }
+}
+
+/** PostgreSQL's "schema does not exist" and "relation does not exist". */
+const CONCURRENT_DROP_CODES = new Set(['3F000', '42P01'])
+
+/**
+ * Kysely's migrator lists the tables of every schema of the database before it starts; a schema
+ * another process drops meanwhile makes that listing fail. Nothing has been applied then, so the
+ * run is simply tried again (three times at most).
+ */
+async function migrateWithRetry(migrator: Migrator): ReturnType<Migrator['migrateToLatest']> {
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await migrator.migrateToLatest()
+    const code = (outcome.error as { code?: unknown } | undefined)?.code
+    const started = (outcome.results ?? []).length > 0
+    if (attempt >= 3 || started || typeof code !== 'string' || !CONCURRENT_DROP_CODES.has(code)) {
+      return outcome
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { getCustomerProfile } from '../../identify/customer-profile.js'
 import { getDatabaseStats, listCustomers } from '../../identify/customer-list.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
+import { accessibleCustomerId } from '../customer-access.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
 
 const Json = z.record(z.string(), z.unknown())
@@ -110,19 +111,22 @@ export function registerCustomerRoutes(app: ZodApp, { deps, requireRoles }: Rout
   app.get(
     '/v1/customers/:identity',
     {
-      preHandler: readAuth,
+      preHandler: requireRoles('admin', 'analyst', 'manager'),
       schema: {
         tags: ['identify'],
         summary: 'One customer: traits, identities, merges, counts, orders and recent timeline',
-        description: 'The identity may be a customer id, a userId, an email or an anonymousId.',
+        description:
+          'The identity may be a customer id, a userId, an email or an anonymousId. Manager keys see only their own customers (403 otherwise).',
         security: [{ secretKey: [] }],
         params: z.object({ identity: z.string().min(1).max(512) }),
         querystring: z.object({ timeline: z.coerce.number().int().min(0).max(1000).default(50) }),
         response: { 200: ProfileSchema, ...COMMON_ERRORS, 404: ErrorBodySchema },
       },
     },
-    async (request) =>
-      getCustomerProfile(db, request.params.identity, { timelineLimit: request.query.timeline }),
+    async (request) => {
+      const customerId = await accessibleCustomerId(db, request.apiKey, request.params.identity)
+      return getCustomerProfile(db, customerId, { timelineLimit: request.query.timeline })
+    },
   )
 
   app.get(

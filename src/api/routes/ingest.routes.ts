@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { RequestError } from '../../core/errors.js'
 import { ingestEvents, type IngestReport } from '../../identify/ingest-events.js'
+import { projectDialogueEvents } from '../../interact/dialogue.js'
 import { EVENT_TYPES, MAX_EVENT_BYTES, type EventType } from '../../identify/segment-event.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { ErrorBodySchema } from '../error-body.js'
@@ -48,8 +49,11 @@ function rejectionError(report: IngestReport, total: number): RequestError {
   )
 }
 
-export function registerIngestRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
+export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
+  const { requireRoles } = context
   const ingestAuth = requireRoles('write', 'admin')
+  // Dialogue events (Customer Question Asked, …) also become thread messages.
+  const deps = { ...context.deps, onStored: projectDialogueEvents }
 
   app.post(
     '/v1/batch',

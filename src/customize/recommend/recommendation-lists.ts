@@ -141,7 +141,8 @@ function scratchFor(model: Recommender): Scratch {
 /**
  * A recommendation list for one customer: pure, from a trained model, the customer's activity
  * (purchases and feedback as of now, so likes, skips and dismissals act at once without
- * retraining) and the product facts.
+ * retraining) and the product facts. `products` is read as immutable: availability is cached
+ * per map, so pass a new map when the catalog changes (the service does).
  */
 export function recommendList(
   rm: RecommendationModel,
@@ -165,21 +166,25 @@ export function recommendList(
   const { scores, tmp, excluded } = scratchFor(rm.model)
   const seen = summarize(rm, activity, weights)
 
-  // Exclusions: already bought (unless repeatable), skipped, dismissed, out of stock, filtered,
-  // not in the product table; discovery also drops anything the customer has met at all.
-  for (let i = 0; i < nItems; i++) {
-    const id = rm.itemIds[i]!
-    const p = products.get(id)
-    let out = p === undefined || !p.inStock || !passesFilters(p, request)
-    if (!out) {
-      const state = seen.state.get(i)
-      if (state !== undefined) {
-        if (state.negative) out = true
-        else if (state.bought && p?.repeatable !== true) out = true
-        else if (list === 'discovery') out = true
-      }
+  // Exclusions: out of stock, filtered, not in the product table (per catalog, cached while the
+  // same product map is served), then per customer: already bought (unless repeatable),
+  // skipped, dismissed; discovery also drops anything the customer has met at all.
+  const filtered =
+    request.category !== undefined ||
+    request.minPrice !== undefined ||
+    request.maxPrice !== undefined
+  if (filtered) {
+    for (let i = 0; i < nItems; i++) {
+      const p = products.get(rm.itemIds[i]!)
+      excluded[i] = p === undefined || !p.inStock || !passesFilters(p, request) ? 1 : 0
     }
-    excluded[i] = out ? 1 : 0
+  } else {
+    excluded.set(unavailableMask(rm, products))
+  }
+  for (const [i, state] of seen.state) {
+    if (excluded[i] === 1) continue
+    const repeatable = products.get(rm.itemIds[i]!)?.repeatable === true
+    if (state.negative || (state.bought && !repeatable) || list === 'discovery') excluded[i] = 1
   }
 
   const note = (text: string): Result<RecommendationList, RecommendError> =>
@@ -321,6 +326,34 @@ function summarize(
     negatives,
     latestSeed: latestPurchase ?? latestLike,
   }
+}
+
+const unavailableByCatalog = new WeakMap<
+  ReadonlyMap<string, ProductFacts>,
+  WeakMap<RecommendationModel, Uint8Array>
+>()
+
+/** 1 for model items that are unknown to the catalog or out of stock. */
+function unavailableMask(
+  rm: RecommendationModel,
+  products: ReadonlyMap<string, ProductFacts>,
+): Uint8Array {
+  let byModel = unavailableByCatalog.get(products)
+  if (byModel === undefined) {
+    byModel = new WeakMap()
+    unavailableByCatalog.set(products, byModel)
+  }
+  let mask = byModel.get(rm)
+  if (mask === undefined) {
+    const n = rm.model.itemCount
+    mask = new Uint8Array(n)
+    for (let i = 0; i < n; i++) {
+      const p = products.get(rm.itemIds[i]!)
+      mask[i] = p === undefined || !p.inStock ? 1 : 0
+    }
+    byModel.set(rm, mask)
+  }
+  return mask
 }
 
 function passesFilters(p: ProductFacts, request: ListRequest): boolean {

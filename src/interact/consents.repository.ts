@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/database.js'
+import type { ChannelName } from './channel.js'
+
+/** Topic that stands for every topic of a channel. */
+export const ALL_TOPICS = '*'
+
+export interface Consent {
+  readonly channel: string
+  readonly topic: string
+  readonly granted: boolean
+  readonly source: string
+  readonly updatedAt: number
+}
+
+export interface ConsentChange {
+  readonly channel: ChannelName
+  readonly topic: string
+  readonly granted: boolean
+  readonly source: string
+}
+
+/** Records a customer's answer for a channel and topic; the latest answer stands. */
+export async function setConsent(
+  db: Kysely<Database>,
+  customerId: string,
+  change: ConsentChange,
+  nowMs: number,
+): Promise<Consent> {
+  const row = {
+    customer_id: customerId,
+    channel: change.channel,
+    topic: change.topic,
+    granted: change.granted ? 1 : 0,
+    source: change.source,
+    updated_at: nowMs,
+  }
+  await db
+    .insertInto('consents')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['customer_id', 'channel', 'topic']).doUpdateSet({
+        granted: row.granted,
+        source: row.source,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute()
+  return {
+    channel: change.channel,
+    topic: change.topic,
+    granted: change.granted,
+    source: change.source,
+    updatedAt: nowMs,
+  }
+}
+
+export async function listConsents(
+  db: Kysely<Database>,
+  customerId: string,
+): Promise<readonly Consent[]> {
+  const rows = await db
+    .selectFrom('consents')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('channel')
+    .orderBy('topic')
+    .execute()
+  return rows.map((r) => ({
+    channel: r.channel,
+    topic: r.topic,
+    granted: r.granted === 1,
+    source: r.source,
+    updatedAt: r.updated_at,
+  }))
+}
+
+/**
+ * The answer that governs a topic on a channel: the more recent of the topic's own answer and
+ * the channel-wide one (`*`), so "unsubscribe from everything" overrides an older topic opt-in,
+ * and a later topic opt-in overrides an older blanket opt-out. Null when never asked.
+ */
+export function effectiveConsent(
+  consents: readonly Consent[],
+  channel: string,
+  topic: string,
+): Consent | null {
+  const candidates = consents.filter(
+    (c) => c.channel === channel && (c.topic === topic || c.topic === ALL_TOPICS),
+  )
+  let best: Consent | null = null
+  for (const c of candidates) if (best === null || c.updatedAt > best.updatedAt) best = c
+  return best
+}
