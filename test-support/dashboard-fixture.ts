@@ -58,6 +58,7 @@ export interface DashboardFixture {
   readonly adminKey: string
   readonly analystKey: string
   readonly managerKey: string
+  readonly managerId: string
   readonly demo: DemoReport
 }
 
@@ -74,11 +75,17 @@ export async function openDashboard(
   const now = clock.now()
   const admin = await createApiKey(store.db, { name: 'ops', role: 'admin' }, now)
   const analyst = await createApiKey(store.db, { name: 'ana', role: 'analyst' }, now)
-  const manager = await createApiKey(
-    store.db,
-    { name: 'max', role: 'manager', managerId: 'mgr_1' },
-    now,
-  )
+  // One manager, given the valuable customers through the real assignment endpoint.
+  const auth = { authorization: `Bearer ${admin.key}` }
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/managers',
+    headers: auth,
+    payload: { name: 'Max Manager' },
+  })
+  const managerId = created.json<{ id: string }>().id
+  await app.inject({ method: 'POST', url: '/v1/managers/assign?mvcShare=0.1', headers: auth })
+  const manager = await createApiKey(store.db, { name: 'max', role: 'manager', managerId }, now)
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 })
   return {
     app,
@@ -87,6 +94,7 @@ export async function openDashboard(
     adminKey: admin.key,
     analystKey: analyst.key,
     managerKey: manager.key,
+    managerId,
     demo,
   }
 }

@@ -155,14 +155,51 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await context.close()
   })
 
-  it('refuses a wrong key and, until portfolios exist, a manager key, saying why', async () => {
+  it('refuses a wrong key, saying why', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     await signIn(page, 'sk_not_a_key')
     await page.getByRole('alert').filter({ hasText: 'Unknown or revoked API key' }).waitFor()
-    await signIn(page, fixture.managerKey)
-    await page.getByRole('alert').filter({ hasText: 'Manager portfolios' }).waitFor()
     await page.screenshot({ path: `${SHOTS}/sign-in-refused.png` })
+    await context.close()
+  })
+
+  it('shows a manager their portfolio and refuses a customer outside it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    const problems = watchConsole(page)
+    await signIn(page, fixture.managerKey)
+    await page
+      .getByRole('heading', { name: 'My portfolio' })
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        await page.screenshot({ path: `${SHOTS}/portfolio-failed.png` })
+        throw new Error(`${String(e)}\n${problems.join('\n')}`)
+      })
+    const mine = await store.db
+      .selectFrom('customers')
+      .select('id')
+      .where('manager_id', '=', fixture.managerId)
+      .execute()
+    expect(mine.length).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(mine.length)
+    await page.screenshot({ path: `${SHOTS}/portfolio.png`, fullPage: true })
+
+    await page.locator('table.list tbody tr a').first().click()
+    await page.getByRole('heading', { name: 'Identities' }).waitFor()
+    await page.getByRole('heading', { name: 'Conversation' }).waitFor()
+    await page.screenshot({ path: `${SHOTS}/customer-360-manager.png`, fullPage: true })
+
+    const outsider = await store.db
+      .selectFrom('customers')
+      .select('id')
+      .where('manager_id', 'is', null)
+      .executeTakeFirstOrThrow()
+    await page.goto(`${fixture.baseUrl}/customers/${outsider.id}`)
+    await page.getByRole('alert').filter({ hasText: 'not in your portfolio' }).waitFor()
+    await page.screenshot({ path: `${SHOTS}/customer-360-refused.png` })
+    // The refusal is the API's 403, which the browser logs as a failed resource; nothing else.
+    expect(problems.filter((p) => !p.includes('403'))).toEqual([])
     await context.close()
   })
 

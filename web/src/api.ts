@@ -204,3 +204,51 @@ export interface RecommendationList {
 }
 
 export type FeedbackKind = 'like' | 'skip' | 'dismiss'
+
+export interface Portfolio {
+  readonly managerId: string
+  readonly customers: readonly {
+    readonly customerId: string
+    readonly email: string | null
+    readonly traits: Readonly<Record<string, unknown>>
+    readonly lastSeenAt: number
+    readonly revenue: number
+    readonly openThreads: number
+    readonly openTasks: number
+  }[]
+}
+
+export interface Task {
+  readonly id: string
+  readonly customerId: string
+  readonly managerId: string | null
+  readonly rule: string
+  readonly status: string
+  readonly reason: string
+  readonly dueAt: number
+  readonly createdAt: number
+}
+
+export interface Thread {
+  readonly status: 'open' | 'answered' | 'closed' | 'none'
+  readonly messages: readonly {
+    readonly id: string
+    readonly direction: 'inbound' | 'outbound'
+    readonly channel: string
+    readonly kind: string
+    readonly status: string | null
+    readonly subject: string | null
+    readonly body: string
+    readonly createdAt: number
+  }[]
+}
+
+export interface Consents {
+  readonly consents: readonly {
+    readonly channel: string
+    readonly topic: string
+    readonly granted: boolean
+    readonly source: string
+    readonly updatedAt: number
+  }[]
+}

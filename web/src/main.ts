@@ -6,24 +6,17 @@ import { api, ApiError, storedKey, storeKey, type Session } from './api.js'
 import { CustomersPage } from './pages/customers.js'
 import { Customer360Page } from './pages/customer-360.js'
 import { OverviewPage } from './pages/overview.js'
+import { PortfolioPage } from './pages/portfolio.js'
 import { link, useRoute, type Route } from './router.js'
 import { ErrorNote, Loading } from './ui.js'
 import { asApiError } from './use-api.js'
 import './styles.css'
 
-const DASHBOARD_ROLES: readonly string[] = ['admin', 'analyst']
+const DASHBOARD_ROLES: readonly string[] = ['admin', 'analyst', 'manager']
 
 /** Checks a key against the API; resolves to who it speaks for, or rejects with why not. */
 async function openSession(key: string): Promise<Session> {
   const session = await api<Session>('/v1/me', { key })
-  if (session.role === 'manager') {
-    // The API does not yet limit reads to a manager's portfolio, so it refuses manager keys.
-    throw new ApiError(
-      403,
-      'forbidden',
-      'Manager portfolios are not available yet: use an admin or analyst key',
-    )
-  }
   if (!DASHBOARD_ROLES.includes(session.role)) {
     throw new ApiError(403, 'forbidden', `A ${session.role} key cannot open the dashboard`)
   }
@@ -76,11 +69,17 @@ function SignIn(props: { readonly onSession: (session: Session, key: string) => 
 
 function Page(props: { readonly route: Route; readonly session: Session }): VNode {
   const r = props.route
+  const manager = props.session.role === 'manager'
   switch (r.page) {
     case 'overview':
-      return html`<${OverviewPage} />`
+      // A manager's home is their portfolio; the base-wide figures are not theirs to see.
+      return manager ? html`<${PortfolioPage} />` : html`<${OverviewPage} />`
+    case 'portfolio':
+      return html`<${PortfolioPage} />`
     case 'customers':
-      return html`<${CustomersPage} key=${r.query} query=${r.query} />`
+      return manager
+        ? html`<${PortfolioPage} />`
+        : html`<${CustomersPage} key=${r.query} query=${r.query} />`
     case 'customer':
       return html`<${Customer360Page}
         key=${r.identity}
@@ -97,7 +96,8 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
 
 function Shell(props: { readonly session: Session; readonly onSignOut: () => void }): VNode {
   const route = useRoute()
-  const current = route.page === 'customer' ? 'customers' : route.page
+  const manager = props.session.role === 'manager'
+  const current = manager ? 'portfolio' : route.page === 'customer' ? 'customers' : route.page
   const nav = (page: string, href: string, label: string): VNode =>
     html`<a href=${href} data-link aria-current=${current === page ? 'page' : undefined}
       >${label}</a
@@ -107,7 +107,12 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
     <header class="top">
       <a class="brand" href="/" data-link>idic</a>
       <nav aria-label="Main">
-        ${nav('overview', '/', 'Overview')} ${nav('customers', '/customers', 'Customers')}
+        ${
+          manager
+            ? nav('portfolio', '/portfolio', 'My portfolio')
+            : html`${nav('overview', '/', 'Overview')}
+              ${nav('customers', '/customers', 'Customers')}`
+        }
       </nav>
       <div class="who">
         <span class="muted small">${props.session.name} · ${props.session.role}</span>

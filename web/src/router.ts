@@ -5,11 +5,13 @@ export type Route =
   | { readonly page: 'overview' }
   | { readonly page: 'customers'; readonly query: string }
   | { readonly page: 'customer'; readonly identity: string }
+  | { readonly page: 'portfolio' }
   | { readonly page: 'not-found'; readonly path: string }
 
 export function parseRoute(location: Location): Route {
   const path = location.pathname.replace(/\/+$/, '') || '/'
   if (path === '/' || path === '/overview') return { page: 'overview' }
+  if (path === '/portfolio') return { page: 'portfolio' }
   if (path === '/customers') {
     return { page: 'customers', query: new URLSearchParams(location.search).get('query') ?? '' }
   }

@@ -5,11 +5,13 @@ import {
   api,
   LIST_KINDS,
   type CustomerProfile,
+  type Consents,
   type CustomerValue,
   type FeedbackKind,
   type ListKind,
   type RecommendationList,
   type Session,
+  type Thread,
 } from '../api.js'
 import {
   formatDateTime,
@@ -55,10 +57,15 @@ function Profile(props: { readonly profile: CustomerProfile; readonly session: S
       <${Figure} label="First seen" value=${formatDateTime(p.firstSeenAt)} />
       <${Figure} label="Last seen" value=${formatDateTime(p.lastSeenAt)} />
     </dl>
-    <div class="grid2">
-      <${ValuePanel} customerId=${p.id} currency=${currency} />
-      <${RecommendationsPanel} customerId=${p.id} session=${props.session} />
-    </div>
+    ${
+      props.session.role === 'manager'
+        ? null
+        : html`<div class="grid2">
+            <${ValuePanel} customerId=${p.id} currency=${currency} />
+            <${RecommendationsPanel} customerId=${p.id} session=${props.session} />
+          </div>`
+    }
+    <${ConversationPanel} customerId=${p.id} />
     <div class="grid2">
       <section class="panel" aria-labelledby="traits-title">
         <h2 id="traits-title">Traits</h2>
@@ -151,6 +158,74 @@ function Profile(props: { readonly profile: CustomerProfile; readonly session: S
       </ol>
     </section>
   </article>`
+}
+
+/** The thread of messages with the customer, and their consents per channel and topic. */
+function ConversationPanel(props: { readonly customerId: string }): VNode {
+  const id = encodeURIComponent(props.customerId)
+  const [thread] = useApi<Thread>(`/v1/customers/${id}/messages?limit=50`)
+  const [consents] = useApi<Consents>(`/v1/customers/${id}/consents`)
+  return html`<div class="grid2">
+    <section class="panel" aria-labelledby="thread-title">
+      <h2 id="thread-title">Conversation</h2>
+      <${Loaded}
+        load=${thread}
+        what="the conversation"
+        done=${(t: Thread) =>
+          t.messages.length === 0
+            ? html`<p class="muted">No messages yet.</p>`
+            : html`<div>
+                <p class="muted small">Thread status: ${t.status}</p>
+                <ol class="thread">
+                  ${t.messages.map(
+                    (m) =>
+                      html`<li key=${m.id} class=${m.direction}>
+                        <div class="muted small">
+                          ${formatDateTime(m.createdAt)} · ${m.direction} · ${m.channel} · ${m.kind}
+                          ${m.status === null ? '' : ` · ${m.status}`}
+                        </div>
+                        ${m.subject === null ? null : html`<strong>${m.subject}</strong>`}
+                        <div>${m.body}</div>
+                      </li>`,
+                  )}
+                </ol>
+              </div>`}
+      />
+    </section>
+    <section class="panel" aria-labelledby="consents-title">
+      <h2 id="consents-title">Consents</h2>
+      <${Loaded}
+        load=${consents}
+        what="consents"
+        done=${(c: Consents) =>
+          c.consents.length === 0
+            ? html`<p class="muted">No consent recorded: nothing is sent.</p>`
+            : html`<table class="compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Channel</th>
+                    <th scope="col">Topic</th>
+                    <th scope="col">Consent</th>
+                    <th scope="col" class="hide-narrow">Source</th>
+                    <th scope="col">Since</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${c.consents.map(
+                    (x) =>
+                      html`<tr key=${`${x.channel}:${x.topic}`}>
+                        <td>${x.channel}</td>
+                        <td>${x.topic}</td>
+                        <td>${x.granted ? 'granted' : 'refused'}</td>
+                        <td class="hide-narrow">${x.source}</td>
+                        <td>${formatDateTime(x.updatedAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`}
+      />
+    </section>
+  </div>`
 }
 
 function summarize(properties: Readonly<Record<string, unknown>>): string {
