@@ -17,7 +17,10 @@ import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
-import { registerValueChartRoutes } from './routes/value-charts.routes.js'
+import {
+  registerRankedCustomerRoutes,
+  registerValueChartRoutes,
+} from './routes/value-charts.routes.js'
 import { registerSessionRoutes } from './routes/session.routes.js'
 import { registerWebApp } from './web-app.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
@@ -92,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerInteractRoutes(app, context)
   registerValueRoutes(app, context)
   registerValueChartRoutes(app, context)
+  registerRankedCustomerRoutes(app, context)
   registerRecommendationRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
