@@ -94,6 +94,18 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await page.getByRole('heading', { name: 'Customers' }).waitFor()
     await page.locator('table.list tbody tr').first().waitFor()
     await page.screenshot({ path: `${SHOTS}/customers.png`, fullPage: true })
+
+    // Ranked by value within the most valuable tier, from the server's ranked list.
+    await page.getByLabel('Sort by').selectOption('value')
+    await page.waitForURL(/sort=value/)
+    await page.getByLabel('Tier').selectOption('mvc')
+    await page.waitForURL(/tier=mvc/)
+    await page.locator('table.list tbody tr').first().waitFor()
+    const tiers = await page.locator('table.list tbody .tier').allInnerTexts()
+    expect(new Set(tiers)).toEqual(new Set(['Most valuable']))
+    await page.screenshot({ path: `${SHOTS}/customers-ranked.png`, fullPage: true })
+    await page.getByLabel('Sort by').selectOption('recent')
+    await page.waitForURL((url) => !url.search.includes('sort='))
     await page.getByLabel(/Search by id/).fill(customer.email!)
     await page.keyboard.press('Enter')
     await page.waitForURL(/query=/)

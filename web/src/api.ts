@@ -252,3 +252,18 @@ export interface Consents {
     readonly updatedAt: number
   }[]
 }
+
+export interface RankedPage {
+  readonly customers: readonly {
+    readonly id: string
+    readonly email: string | null
+    readonly traits: Readonly<Record<string, unknown>>
+    readonly lastSeenAt: number
+    readonly tier: string
+    readonly actualValue: number | null
+    readonly clv: number | null
+    readonly pAlive: number | null
+    readonly shareOfWallet: number | null
+  }[]
+  readonly nextCursor: string | null
+}

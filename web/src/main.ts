@@ -79,7 +79,12 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
     case 'customers':
       return manager
         ? html`<${PortfolioPage} />`
-        : html`<${CustomersPage} key=${r.query} query=${r.query} />`
+        : html`<${CustomersPage}
+            key=${`${r.query}|${r.sort}|${r.tier}`}
+            query=${r.query}
+            sort=${r.sort}
+            tier=${r.tier}
+          />`
     case 'customer':
       return html`<${Customer360Page}
         key=${r.identity}

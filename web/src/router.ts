@@ -3,7 +3,13 @@ import { useEffect, useState } from 'preact/hooks'
 /** Path-based routes (the server answers index.html for them) over the History API. */
 export type Route =
   | { readonly page: 'overview' }
-  | { readonly page: 'customers'; readonly query: string }
+  | {
+      readonly page: 'customers'
+      readonly query: string
+      /** recent (last seen), or a ranking: value, clv, p_alive. */
+      readonly sort: string
+      readonly tier: string
+    }
   | { readonly page: 'customer'; readonly identity: string }
   | { readonly page: 'portfolio' }
   | { readonly page: 'not-found'; readonly path: string }
@@ -13,7 +19,13 @@ export function parseRoute(location: Location): Route {
   if (path === '/' || path === '/overview') return { page: 'overview' }
   if (path === '/portfolio') return { page: 'portfolio' }
   if (path === '/customers') {
-    return { page: 'customers', query: new URLSearchParams(location.search).get('query') ?? '' }
+    const params = new URLSearchParams(location.search)
+    return {
+      page: 'customers',
+      query: params.get('query') ?? '',
+      sort: params.get('sort') ?? 'recent',
+      tier: params.get('tier') ?? '',
+    }
   }
   const match = /^\/customers\/(.+)$/.exec(path)
   if (match?.[1] !== undefined) {
