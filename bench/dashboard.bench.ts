@@ -95,13 +95,22 @@ const PAGES = [
     name: 'overview',
     path: '/',
     ready: '.chart canvas',
-    apis: ['/v1/me', '/v1/stats', '/v1/value/summary'],
+    apis: ['/v1/me', '/v1/stats', '/v1/value/summary', '/v1/value/charts?bins=20'],
   },
   {
     name: 'customers',
     path: '/customers',
     ready: 'table.list tbody tr',
     apis: ['/v1/customers?limit=25'],
+  },
+  {
+    name: 'customers-ranked',
+    path: '/customers?sort=value&tier=mvc',
+    ready: 'table.list tbody tr',
+    apis: [
+      '/v1/value/customers?by=value&tier=mvc&limit=25',
+      '/v1/value/customers?by=p_alive&limit=25',
+    ],
   },
   {
     name: 'customer-search',
