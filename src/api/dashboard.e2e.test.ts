@@ -219,7 +219,17 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     const api = await fixture.app.inject({ method: 'GET', url: '/v1/nope' })
     expect(api.statusCode).toBe(404)
     expect(api.json()).toMatchObject({ error: { code: 'route_not_found' } })
-    const page = await fixture.app.inject({ method: 'GET', url: '/customers/someone' })
+    const unknown = await fixture.app.inject({
+      method: 'GET',
+      url: '/v2/everything',
+      headers: { accept: 'text/html' },
+    })
+    expect(unknown.statusCode).toBe(404)
+    const page = await fixture.app.inject({
+      method: 'GET',
+      url: '/customers/someone',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toContain('text/html')
     const health = await fixture.app.inject({ method: 'GET', url: '/health' })

@@ -5,11 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodApp } from './app-deps.js'
 import { errorBody } from './error-body.js'
 
-/** Paths that belong to the API; they never fall back to the dashboard's index.html. */
-const API_PREFIXES = ['/v1/', '/v1?', '/docs', '/openapi.json', '/health'] as const
+/** Paths that belong to the API (any version); they never fall back to index.html. */
+const API_PATH = /^\/(v\d+|docs|openapi\.json|health|assets)(\/|\?|$)/
 
 function isApiPath(url: string): boolean {
-  return url === '/v1' || API_PREFIXES.some((prefix) => url.startsWith(prefix))
+  return API_PATH.test(url)
 }
 
 const MISSING_BUILD =
@@ -44,10 +44,11 @@ export async function registerWebApp(app: ZodApp, root: string): Promise<void> {
       : reply.status(503).type('text/plain; charset=utf-8').send(MISSING_BUILD)
   app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply))
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    // Only a browser navigating (it asks for HTML) gets the app; scripts keep JSON 404s.
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !isApiPath(request.url) &&
-      !request.url.startsWith('/assets/')
+      (request.headers.accept ?? '').includes('text/html') &&
+      !isApiPath(request.url)
     if (wantsPage) return sendIndex(reply)
     return reply
       .status(404)
