@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
+import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import {
   jsonSchemaTransform,
@@ -11,19 +12,29 @@ import {
 import type { Role } from '../core/roles.js'
 import type { AppDeps, RouteContext, ZodApp } from './app-deps.js'
 import { KeyAuthenticator } from './auth.js'
-import { errorBody } from './error-body.js'
 import { handleError } from './error-handler.js'
 import { acceptCompressedBodies } from './gzip-body.js'
 import { registerCustomerRoutes } from './routes/customers.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerIngestRoutes } from './routes/ingest.routes.js'
+import {
+  registerRankedCustomerRoutes,
+  registerValueChartRoutes,
+} from './routes/value-charts.routes.js'
+import { registerSessionRoutes } from './routes/session.routes.js'
+import { registerWebApp } from './web-app.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
+  /** Folder of the built dashboard; default `dist/web` of the package. */
+  readonly webRoot?: string
 }
+
+/** `dist/web` of the package, from `src/api` (tsx) and `dist/api` (built) alike. */
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url))
 
 /** Segment's documented batch limit; single events are held to 32 KB in the ingest routes. */
 export const MAX_BODY_BYTES = 500 * 1024
@@ -42,11 +53,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   app.setSerializerCompiler(serializerCompiler)
   app.decorateRequest('apiKey', null)
   app.setErrorHandler(handleError)
-  app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send(errorBody('route_not_found', `No route ${request.method} ${request.url}`))
-  })
   acceptCompressedBodies(app)
 
   await app.register(fastifySwagger, {
@@ -83,11 +89,15 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       },
   }
   registerHealthRoutes(app, context)
+  registerSessionRoutes(app, context)
   registerIngestRoutes(app, context)
   registerCustomerRoutes(app, context)
   registerInteractRoutes(app, context)
   registerValueRoutes(app, context)
+  registerValueChartRoutes(app, context)
+  registerRankedCustomerRoutes(app, context)
   registerRecommendationRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+  await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app
 }

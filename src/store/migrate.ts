@@ -5,6 +5,7 @@ import * as value0002 from './migrations/0002-value.js'
 import * as recommend0003 from './migrations/0003-recommend.js'
 import * as import0004 from './migrations/0004-import.js'
 import * as interact0005 from './migrations/0005-interact.js'
+import * as dashboard0006 from './migrations/0006-dashboard.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-recommend': recommend0003,
   '0004-import': import0004,
   '0005-interact': interact0005,
+  '0006-dashboard': dashboard0006,
 }
 
 export interface MigrationReport {

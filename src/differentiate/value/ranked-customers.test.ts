@@ -1,0 +1,112 @@
+import { expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { describeEachEngine } from '../../../test-support/test-store.js'
+import type { Store } from '../../store/engine.js'
+import { listRankedCustomers, type RankBy } from './ranked-customers.js'
+
+async function seed(store: Store, n: number): Promise<void> {
+  const { db } = store
+  const customers = Array.from({ length: n }, (_, i) => ({
+    id: `c${String(i).padStart(3, '0')}`,
+    traits: '{}',
+    email: `c${i}@example.com`,
+    first_seen_at: 0,
+    last_seen_at: i,
+    manager_id: null,
+    created_at: 0,
+  }))
+  await db.insertInto('customers').values(customers).execute()
+  await db
+    .insertInto('scores')
+    .values(
+      customers.map((c, i) => ({
+        customer_id: c.id,
+        model_run_id: 'run_1',
+        frequency: 1,
+        recency: 1,
+        age: 10,
+        historical_revenue: 1,
+        historical_margin: 1,
+        cost_to_serve: 0,
+        expected_transactions: 1,
+        expected_spend: 1,
+        // Ties on purpose (i % 7), so that the id breaks them across pages.
+        actual_value: i % 7,
+        clv: i % 5 === 0 ? null : i,
+        p_alive: (i % 10) / 10,
+        tier: i % 3 === 0 ? 'mvc' : 'low_maintenance',
+        tier_reason: 'test',
+        rfm_r: 1,
+        rfm_f: 1,
+        rfm_m: 1,
+        rfm_segment: 'x',
+        wallet: null,
+        share_of_wallet: null,
+        growth_potential: null,
+        computed_at: 0,
+      })),
+    )
+    .execute()
+}
+
+async function allPages(
+  store: Store,
+  by: RankBy,
+  tier?: 'mvc',
+): Promise<{ id: string; v: number | null }[]> {
+  const seen: { id: string; v: number | null }[] = []
+  let cursor: string | undefined
+  for (;;) {
+    const page = await listRankedCustomers(store.db, {
+      by,
+      limit: 4,
+      ...(tier === undefined ? {} : { tier }),
+      ...(cursor === undefined ? {} : { cursor }),
+    })
+    for (const c of page.customers) {
+      seen.push({
+        id: c.id,
+        v: by === 'value' ? c.actualValue : by === 'clv' ? c.clv : c.pAlive,
+      })
+    }
+    if (page.nextCursor === null) return seen
+    cursor = page.nextCursor
+  }
+}
+
+describeEachEngine('listRankedCustomers', (current, engine) => {
+  it('pages through every scored customer once, highest first, ties broken by id', async () => {
+    await seed(current(), 30)
+    for (const by of ['value', 'clv', 'p_alive'] as const) {
+      const seen = await allPages(current(), by)
+      const expected = by === 'clv' ? 24 : 30
+      expect(seen).toHaveLength(expected)
+      expect(new Set(seen.map((s) => s.id)).size).toBe(expected)
+      for (let i = 1; i < seen.length; i += 1) {
+        const [a, b] = [seen[i - 1]!, seen[i]!]
+        expect(a.v! > b.v! || (a.v === b.v && a.id > b.id)).toBe(true)
+      }
+    }
+  })
+
+  it('filters by tier and rejects a forged cursor', async () => {
+    await seed(current(), 30)
+    const mvc = await allPages(current(), 'value', 'mvc')
+    expect(mvc).toHaveLength(10)
+    await expect(
+      listRankedCustomers(current().db, { by: 'value', limit: 5, cursor: 'bm9wZQ' }),
+    ).rejects.toThrow('cursor')
+  })
+
+  if (engine === 'sqlite') {
+    it('reads pages through the rank index, without sorting', async () => {
+      await seed(current(), 30)
+      const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
+        SELECT customer_id FROM scores WHERE actual_value IS NOT NULL
+        ORDER BY actual_value DESC, customer_id DESC LIMIT 5`.execute(current().db)
+      const plan = rows.map((r) => r.detail).join(' | ')
+      expect(plan).toContain('scores_rank_actual_value')
+      expect(plan).not.toContain('TEMP B-TREE')
+    })
+  }
+})

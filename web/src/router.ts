@@ -1,0 +1,71 @@
+import { useEffect, useState } from 'preact/hooks'
+
+/** Path-based routes (the server answers index.html for them) over the History API. */
+export type Route =
+  | { readonly page: 'overview' }
+  | {
+      readonly page: 'customers'
+      readonly query: string
+      /** recent (last seen), or a ranking: value, clv, p_alive. */
+      readonly sort: string
+      readonly tier: string
+    }
+  | { readonly page: 'customer'; readonly identity: string }
+  | { readonly page: 'portfolio' }
+  | { readonly page: 'not-found'; readonly path: string }
+
+export function parseRoute(location: Location): Route {
+  const path = location.pathname.replace(/\/+$/, '') || '/'
+  if (path === '/' || path === '/overview') return { page: 'overview' }
+  if (path === '/portfolio') return { page: 'portfolio' }
+  if (path === '/customers') {
+    const params = new URLSearchParams(location.search)
+    return {
+      page: 'customers',
+      query: params.get('query') ?? '',
+      sort: params.get('sort') ?? 'recent',
+      tier: params.get('tier') ?? '',
+    }
+  }
+  const match = /^\/customers\/(.+)$/.exec(path)
+  if (match?.[1] !== undefined) {
+    return { page: 'customer', identity: decodeURIComponent(match[1]) }
+  }
+  return { page: 'not-found', path }
+}
+
+const listeners = new Set<() => void>()
+
+/** Goes to a path inside the app without reloading. */
+export function link(path: string): void {
+  if (path !== location.pathname + location.search) history.pushState(null, '', path)
+  for (const listener of listeners) listener()
+  window.scrollTo(0, 0)
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location))
+  useEffect(() => {
+    const update = (): void => {
+      setRoute(parseRoute(location))
+    }
+    listeners.add(update)
+    window.addEventListener('popstate', update)
+    // Plain <a data-link> anchors navigate in-app; modified clicks keep the browser's behaviour.
+    const onClick = (event: MouseEvent): void => {
+      if (event.defaultPrevented || event.button !== 0) return
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+      const anchor = (event.target as Element | null)?.closest('a[data-link]')
+      if (!(anchor instanceof HTMLAnchorElement)) return
+      event.preventDefault()
+      link(anchor.pathname + anchor.search)
+    }
+    document.addEventListener('click', onClick)
+    return () => {
+      listeners.delete(update)
+      window.removeEventListener('popstate', update)
+      document.removeEventListener('click', onClick)
+    }
+  }, [])
+  return route
+}
