@@ -197,6 +197,9 @@ export interface RecommendationList {
   readonly model: string
   readonly items: readonly {
     readonly productId: string
+    readonly name: string | null
+    readonly category: string | null
+    readonly price: number | null
     readonly score: number
     readonly reason: { readonly code: string; readonly text: string }
   }[]

@@ -116,6 +116,8 @@ describeEachEngine('recommendation routes', (current) => {
     const body = after.json()
     expect(body.model).toBe(stored.id)
     expect(body.items.map((i: { productId: string }) => i.productId).sort()).toEqual(['g2', 'g3'])
+    // Each item carries what the catalog says of it, so a person can read the list.
+    for (const item of body.items) expect(item.name).toBe(item.productId.toUpperCase())
     expect(body.items[0].reason).toEqual({
       code: 'because-you-bought',
       text: 'Because you bought G1',

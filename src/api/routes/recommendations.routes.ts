@@ -21,6 +21,9 @@ const RecommendationListSchema = z
       .array(
         z.object({
           productId: z.string(),
+          name: z.string().nullable(),
+          category: z.string().nullable(),
+          price: z.number().nullable(),
           score: z.number(),
           reason: z.object({
             code: z.enum(REASON_CODES),

@@ -5,9 +5,11 @@ import {
   LIST_KINDS,
   MAX_LIST_LENGTH,
   type ListKind,
-  type RecommendationList,
 } from '../../customize/recommend/recommendation-lists.js'
-import { createRecommendationService } from '../../customize/recommend/recommendation-service.js'
+import {
+  createRecommendationService,
+  type ServedRecommendationList,
+} from '../../customize/recommend/recommendation-service.js'
 import { printResult, runWithStore, type GlobalOptions } from '../command-context.js'
 
 interface RecommendOptions extends GlobalOptions {
@@ -63,12 +65,14 @@ export function recommendCommand(): Command {
     })
 }
 
-export function renderList(customerId: string, l: RecommendationList & { model: string }): string {
+export function renderList(customerId: string, l: ServedRecommendationList): string {
   const lines = [
     `${l.list} for ${customerId}${l.week === undefined ? '' : ` (${l.week})`}  [model ${l.model}]`,
   ]
   l.items.forEach((item, r) => {
-    lines.push(`${String(r + 1).padStart(3)}. ${item.productId.padEnd(20)} ${item.reason.text}`)
+    lines.push(
+      `${String(r + 1).padStart(3)}. ${item.productId.padEnd(12)} ${(item.name ?? '').padEnd(28)} ${item.reason.text}`,
+    )
   })
   if (l.note !== undefined) lines.push(`  (${l.note})`)
   return lines.join('\n')

@@ -34,12 +34,22 @@ export interface RecommendationServiceDeps {
   readonly cacheMs?: number
 }
 
+/** A list as served: each item with what the catalog says of the product, and the model used. */
+export interface ServedRecommendationList extends Omit<RecommendationList, 'items'> {
+  readonly model: string
+  readonly items: readonly (RecommendationList['items'][number] & {
+    readonly name: string | null
+    readonly category: string | null
+    readonly price: number | null
+  })[]
+}
+
 export interface RecommendationService {
   /** A list for a known customer (id) or an anonymous visitor (null). */
   recommend(
     customerId: string | null,
     request: Omit<ListRequest, 'now'> & { readonly sessionViews?: readonly string[] },
-  ): Promise<RecommendationList & { readonly model: string }>
+  ): Promise<ServedRecommendationList>
   /** Records like/skip/dismiss; the very next list reflects it (no retraining). */
   feedback(customerId: string, productId: string, kind: FeedbackKind): Promise<void>
   /** Loads the newest stored model now (it is also picked up on its own within cacheMs). */
@@ -120,7 +130,16 @@ export function createRecommendationService(
             throw notFound(`Product "${e.productId}"`, { productId: e.productId })
         }
       }
-      return { ...result.value, model: model.id }
+      const items = result.value.items.map((item) => {
+        const product = facts.get(item.productId)
+        return {
+          ...item,
+          name: product?.name ?? null,
+          category: product?.category ?? null,
+          price: product?.price ?? null,
+        }
+      })
+      return { ...result.value, items, model: model.id }
     },
     async feedback(customerId, productId, kind) {
       const facts = await productFacts()

@@ -348,8 +348,10 @@ function RecommendationsPanel(props: {
                 (item) =>
                   html`<li key=${item.productId} data-product=${item.productId}>
                     <div>
-                      <strong>${item.productId}</strong>
-                      <div class="muted small">${item.reason.text}</div>
+                      <strong>${item.name ?? item.productId}</strong>
+                      <div class="muted small">
+                        ${item.category === null ? '' : `${item.category} · `}${item.reason.text}
+                      </div>
                     </div>
                     ${
                       canGiveFeedback
