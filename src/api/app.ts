@@ -21,6 +21,7 @@ import {
   registerRankedCustomerRoutes,
   registerValueChartRoutes,
 } from './routes/value-charts.routes.js'
+import { registerRecommenderModelRoutes } from './routes/recommender-models.routes.js'
 import { registerSessionRoutes } from './routes/session.routes.js'
 import { registerWebApp } from './web-app.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerValueChartRoutes(app, context)
   registerRankedCustomerRoutes(app, context)
   registerRecommendationRoutes(app, context)
+  registerRecommenderModelRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app

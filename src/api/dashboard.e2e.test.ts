@@ -124,13 +124,30 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
       .evaluateAll((items) => items.map((li) => li.getAttribute('data-product')))
     const skipped = before[0]!
     await page.getByRole('button', { name: `skip ${skipped}` }).click()
-    await page.locator(`.recs li[data-product="${skipped}"]`).waitFor({ state: 'detached' })
-    const after = await page
-      .locator('.recs li')
-      .evaluateAll((items) => items.map((li) => li.getAttribute('data-product')))
+    // The list reloads (its loading state replaces it) and comes back without the skipped item.
+    const listed = (): Promise<(string | null)[]> =>
+      page
+        .locator('.recs li')
+        .evaluateAll((items) => items.map((li) => li.getAttribute('data-product')))
+    await expect
+      .poll(async () => {
+        const now = await listed()
+        return now.length === before.length && !now.includes(skipped)
+      })
+      .toBe(true)
+    const after = await listed()
     expect(after).not.toContain(skipped)
     expect(after.length).toBe(before.length)
     await page.screenshot({ path: `${SHOTS}/customer-360-after-skip.png`, fullPage: true })
+
+    await page.getByRole('link', { name: 'Recommendations', exact: true }).click()
+    await page.getByRole('heading', { name: 'Recommendations' }).waitFor()
+    await page
+      .getByText(/No trained model yet|live/)
+      .first()
+      .waitFor()
+    await page.screenshot({ path: `${SHOTS}/recommendations.png`, fullPage: true })
+    await page.goBack()
 
     // A deep link survives a reload (the server answers index.html) and the session is kept.
     await page.reload()

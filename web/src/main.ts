@@ -7,6 +7,7 @@ import { CustomersPage } from './pages/customers.js'
 import { Customer360Page } from './pages/customer-360.js'
 import { OverviewPage } from './pages/overview.js'
 import { PortfolioPage } from './pages/portfolio.js'
+import { RecommendationsPage } from './pages/recommendations.js'
 import { link, useRoute, type Route } from './router.js'
 import { ErrorNote, Loading } from './ui.js'
 import { asApiError } from './use-api.js'
@@ -76,6 +77,8 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
       return manager ? html`<${PortfolioPage} />` : html`<${OverviewPage} />`
     case 'portfolio':
       return html`<${PortfolioPage} />`
+    case 'recommendations':
+      return manager ? html`<${PortfolioPage} />` : html`<${RecommendationsPage} />`
     case 'customers':
       return manager
         ? html`<${PortfolioPage} />`
@@ -116,7 +119,8 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
           manager
             ? nav('portfolio', '/portfolio', 'My portfolio')
             : html`${nav('overview', '/', 'Overview')}
-              ${nav('customers', '/customers', 'Customers')}`
+              ${nav('customers', '/customers', 'Customers')}
+              ${nav('recommendations', '/recommendations', 'Recommendations')}`
         }
       </nav>
       <div class="who">

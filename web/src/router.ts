@@ -12,12 +12,14 @@ export type Route =
     }
   | { readonly page: 'customer'; readonly identity: string }
   | { readonly page: 'portfolio' }
+  | { readonly page: 'recommendations' }
   | { readonly page: 'not-found'; readonly path: string }
 
 export function parseRoute(location: Location): Route {
   const path = location.pathname.replace(/\/+$/, '') || '/'
   if (path === '/' || path === '/overview') return { page: 'overview' }
   if (path === '/portfolio') return { page: 'portfolio' }
+  if (path === '/recommendations') return { page: 'recommendations' }
   if (path === '/customers') {
     const params = new URLSearchParams(location.search)
     return {
