@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { getValueCharts } from '../../differentiate/value/value-charts.js'
 import { listRankedCustomers, RANK_BY } from '../../differentiate/value/ranked-customers.js'
 import { TIERS } from '../../differentiate/value/tiers.js'
+import { PerRunCache } from '../../differentiate/value/per-run-cache.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS } from '../error-body.js'
 
@@ -9,6 +10,7 @@ const Bin = z.object({ from: z.number(), to: z.number(), customers: z.number() }
 
 /** `GET /v1/value/charts`: the distributions the dashboard's overview draws. */
 export function registerValueChartRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
+  const aggregates = new PerRunCache(deps.store.db, () => deps.clock.now())
   app.get(
     '/v1/value/charts',
     {
@@ -37,7 +39,10 @@ export function registerValueChartRoutes(app: ZodApp, { deps, requireRoles }: Ro
         },
       },
     },
-    async (request) => getValueCharts(deps.store.db, request.query.bins),
+    async (request) =>
+      aggregates.get(`charts:${request.query.bins}`, () =>
+        getValueCharts(deps.store.db, request.query.bins),
+      ),
   )
 }
 

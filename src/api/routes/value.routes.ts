@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { requireCustomerId } from '../../identify/customer-profile.js'
 import { getCustomerValue, getValueSummary } from '../../differentiate/value/value-queries.js'
 import { TIERS } from '../../differentiate/value/tiers.js'
+import { PerRunCache } from '../../differentiate/value/per-run-cache.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
 
@@ -76,6 +77,7 @@ const ValueSummarySchema = z
 export function registerValueRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
   const readAuth = requireRoles('admin', 'analyst')
   const { db } = deps.store
+  const aggregates = new PerRunCache(db, () => deps.clock.now())
 
   app.get(
     '/v1/customers/:identity/value',
@@ -105,6 +107,6 @@ export function registerValueRoutes(app: ZodApp, { deps, requireRoles }: RouteCo
         response: { 200: ValueSummarySchema, ...COMMON_ERRORS },
       },
     },
-    async () => getValueSummary(db),
+    async () => aggregates.get('summary', () => getValueSummary(db)),
   )
 }
