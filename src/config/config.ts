@@ -18,6 +18,8 @@ export interface Config {
   readonly webhookUrl: string | null
   /** Key the webhook channel signs with (HMAC-SHA256); defaults to the signing secret. */
   readonly webhookSecret: string | null
+  /** An order this long after a marketing message is credited to it (conversion). */
+  readonly attributionWindowMs: number
 }
 
 /** Names of settings whose values must never be printed. */
@@ -46,6 +48,11 @@ const EnvSchema = z.object({
   IDIC_MAIL_FROM: z.string().min(3).default('idic <no-reply@localhost>'),
   IDIC_WEBHOOK_URL: z.url().optional(),
   IDIC_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  IDIC_ATTRIBUTION_WINDOW_DAYS: z.coerce
+    .number()
+    .positive('must be more than 0 days')
+    .max(365, 'must be at most 365 days')
+    .default(7),
 })
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
@@ -73,6 +80,7 @@ export function loadConfig(
     mailFrom: e.IDIC_MAIL_FROM,
     webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
     webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
+    attributionWindowMs: Math.round(e.IDIC_ATTRIBUTION_WINDOW_DAYS * 86_400_000),
   })
 }
 
