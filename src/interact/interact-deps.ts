@@ -18,8 +18,9 @@ export interface InteractDeps {
   readonly policy: ContactPolicy
   /**
    * Later rounds for a delivery whose channel gave up after its own quick retries (a webhook
-   * still answering 500): it is held and tried again after `baseDelayMs`, doubling each round,
-   * and dead-lettered after `rounds` rounds. Default: one round (dead at once).
+   * still answering 500; an SMTP server answering 4xx, unreachable or timing out): it is held
+   * and tried again after `baseDelayMs`, doubling each round, and dead-lettered after `rounds`
+   * rounds. Default: one round (dead at once).
    */
   readonly retry?: RetryPolicy
 }
