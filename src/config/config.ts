@@ -1,4 +1,9 @@
 import { z } from 'zod'
+import {
+  DEFAULT_CONSENT_CATEGORIES,
+  parseConsentCategories,
+  type ConsentCategoryMap,
+} from '../interact/consent-categories.js'
 
 /** Settings read once from the environment (and flags), validated and frozen. */
 export interface Config {
@@ -20,6 +25,8 @@ export interface Config {
   readonly webhookSecret: string | null
   /** An order this long after a marketing message is credited to it (conversion). */
   readonly attributionWindowMs: number
+  /** Consent categories (Segment consent events) and the channels and topics they answer for. */
+  readonly consentCategories: ConsentCategoryMap
 }
 
 /** Names of settings whose values must never be printed. */
@@ -53,6 +60,16 @@ const EnvSchema = z.object({
     .positive('must be more than 0 days')
     .max(365, 'must be at most 365 days')
     .default(7),
+  IDIC_CONSENT_CATEGORIES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_CONSENT_CATEGORIES
+      const parsed = parseConsentCategories(text)
+      if (parsed.ok) return parsed.value
+      ctx.addIssue({ code: 'custom', message: parsed.error.message })
+      return z.NEVER
+    }),
 })
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
@@ -81,6 +98,7 @@ export function loadConfig(
     webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
     webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
     attributionWindowMs: Math.round(e.IDIC_ATTRIBUTION_WINDOW_DAYS * 86_400_000),
+    consentCategories: e.IDIC_CONSENT_CATEGORIES,
   })
 }
 

@@ -8,6 +8,7 @@ import { ingestEvents } from '../identify/ingest-events.js'
 import { FIXTURE_START, sendFixture, type SendFixture } from '../../test-support/send-fixture.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { attributeConversions, CONVERSION_EVENT } from './attribute-conversions.js'
+import { DEFAULT_CONSENT_CATEGORIES } from './consent-categories.js'
 import { setConsent } from './consents.repository.js'
 import { getDelivery } from './deliveries.repository.js'
 import { reportDeliveries } from './delivery-report.js'
@@ -67,7 +68,10 @@ describeEachEngine('conversions', (current) => {
       {
         store: fixture.store,
         clock: fixture.clock,
-        onStored: interactProjection({ attributionWindowMs: 7 * DAY_MS }),
+        onStored: interactProjection({
+          attributionWindowMs: 7 * DAY_MS,
+          consentCategories: DEFAULT_CONSENT_CATEGORIES,
+        }),
       },
       [
         {
