@@ -10,7 +10,7 @@ import {
   type ReportKind,
 } from '../../interact/delivery-report.js'
 import { buildInteractDeps } from '../../interact/interact-deps.js'
-import { processDueDeliveries } from '../../interact/process-due-deliveries.js'
+import { processDueDeliveries, watchDueDeliveries } from '../../interact/process-due-deliveries.js'
 import { printResult, runWithStore, type GlobalOptions } from '../command-context.js'
 import { EXIT } from '../exit-codes.js'
 
@@ -22,11 +22,49 @@ export function deliveriesCommand(): Command {
       'send held messages whose time has come (frequency cap or quiet hours over), re-checking consent',
     )
     .option('--limit <n>', 'most deliveries to process', (v) => Number.parseInt(v, 10), 500)
+    .option(
+      '--watch',
+      'keep running as a worker: a round every --every seconds until interrupted (several workers may run at once)',
+    )
+    .option('--every <seconds>', 'seconds between rounds with --watch', Number, 60)
     .option('--json', 'print JSON')
     .option('--database <url>', 'database URL')
-    .action(async (options: GlobalOptions & { limit: number }) => {
+    .action(async (options: GlobalOptions & { limit: number; watch?: boolean; every: number }) => {
       await runWithStore(options, async (ctx) => {
+        if (!Number.isFinite(options.every) || options.every <= 0) {
+          throw invalidInput('--every must be a positive number of seconds')
+        }
         const deps = await buildInteractDeps(ctx.store, ctx.clock, ctx.config)
+        if (options.watch === true) {
+          const stop = new AbortController()
+          const abort = () => {
+            stop.abort()
+          }
+          process.once('SIGINT', abort)
+          process.once('SIGTERM', abort)
+          await watchDueDeliveries(deps, {
+            everyMs: options.every * 1000,
+            signal: stop.signal,
+            limit: options.limit,
+            onRound: (reports) => {
+              for (const r of reports) {
+                console.log(
+                  ctx.json
+                    ? JSON.stringify(r)
+                    : `${r.deliveryId}  ${r.status.padEnd(9)} ${r.reason ?? ''}`,
+                )
+              }
+            },
+            onError: (error) => {
+              console.error(`idic: ${error instanceof Error ? error.message : String(error)}`)
+            },
+          }).finally(() => {
+            process.off('SIGINT', abort)
+            process.off('SIGTERM', abort)
+            return closeChannels(deps.channels)
+          })
+          return EXIT.ok
+        }
         const reports = await processDueDeliveries(deps, { limit: options.limit }).finally(() =>
           closeChannels(deps.channels),
         )
