@@ -4,6 +4,8 @@ import {
   parseConsentCategories,
   type ConsentCategoryMap,
 } from '../interact/consent-categories.js'
+import { parseContactPolicy } from '../interact/contact-policy-settings.js'
+import type { ContactPolicy } from '../interact/contact-pressure.js'
 
 /** Settings read once from the environment (and flags), validated and frozen. */
 export interface Config {
@@ -27,6 +29,8 @@ export interface Config {
   readonly attributionWindowMs: number
   /** Consent categories (Segment consent events) and the channels and topics they answer for. */
   readonly consentCategories: ConsentCategoryMap
+  /** Frequency caps, quiet hours, wait or drop, default time zone for marketing messages. */
+  readonly contactPolicy: ContactPolicy
 }
 
 /** Names of settings whose values must never be printed. */
@@ -70,7 +74,18 @@ const EnvSchema = z.object({
       ctx.addIssue({ code: 'custom', message: parsed.error.message })
       return z.NEVER
     }),
+  IDIC_FREQUENCY_CAPS: z.string().optional(),
+  IDIC_QUIET_HOURS: z.string().optional(),
+  IDIC_ON_LIMIT: z.string().optional(),
+  IDIC_DEFAULT_TIMEZONE: z.string().optional(),
 })
+
+const POLICY_VARIABLES = {
+  caps: 'IDIC_FREQUENCY_CAPS',
+  quietHours: 'IDIC_QUIET_HOURS',
+  onLimit: 'IDIC_ON_LIMIT',
+  defaultTimeZone: 'IDIC_DEFAULT_TIMEZONE',
+} as const
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
 
@@ -85,6 +100,16 @@ export function loadConfig(
     throw new Error(`Invalid configuration: ${problems.join('; ')}`)
   }
   const e = parsed.data
+  const policy = parseContactPolicy({
+    caps: e.IDIC_FREQUENCY_CAPS,
+    quietHours: e.IDIC_QUIET_HOURS,
+    onLimit: e.IDIC_ON_LIMIT,
+    defaultTimeZone: e.IDIC_DEFAULT_TIMEZONE,
+  })
+  if (!policy.ok) {
+    const { setting, message } = policy.error
+    throw new Error(`Invalid configuration: ${POLICY_VARIABLES[setting]}: ${message}`)
+  }
   const port = overrides.port ?? e.IDIC_PORT
   return Object.freeze({
     databaseUrl: overrides.databaseUrl ?? e.IDIC_DATABASE_URL,
@@ -99,6 +124,7 @@ export function loadConfig(
     webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
     attributionWindowMs: Math.round(e.IDIC_ATTRIBUTION_WINDOW_DAYS * 86_400_000),
     consentCategories: e.IDIC_CONSENT_CATEGORIES,
+    contactPolicy: policy.value,
   })
 }
 

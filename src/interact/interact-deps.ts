@@ -44,12 +44,14 @@ export interface InteractSettings {
   readonly mailFrom: string
   readonly webhookUrl: string | null
   readonly webhookSecret: string | null
+  /** Caps, quiet hours and the like; DEFAULT_CONTACT_POLICY when absent. */
+  readonly contactPolicy?: ContactPolicy
 }
 
 /**
  * Interact's deps from settings: the in-app inbox always, email when an SMTP URL is set, the
- * webhook when a URL is set (signed with its own secret or the signing secret). `channels` and
- * `policy` replace the defaults (tests, embedding).
+ * webhook when a URL is set (signed with its own secret or the signing secret), the contact
+ * policy of the settings. `channels` and `policy` replace them (tests, embedding).
  */
 export async function buildInteractDeps(
   store: Store,
@@ -89,7 +91,7 @@ export async function buildInteractDeps(
     clock,
     channels,
     links: createMessageLinks(settings.publicUrl, secret, clock),
-    policy: overrides.policy ?? DEFAULT_CONTACT_POLICY,
+    policy: overrides.policy ?? settings.contactPolicy ?? DEFAULT_CONTACT_POLICY,
     retry: DEFAULT_RETRY_POLICY,
   }
 }
