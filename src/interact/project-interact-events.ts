@@ -2,7 +2,7 @@ import type { EventCheck, StoredEventsHook } from '../identify/ingest-events.js'
 import { attributeConversions } from './attribute-conversions.js'
 import type { ConsentCategoryMap } from './consent-categories.js'
 import { checkConsentEvent, projectConsentEvents } from './consent-events.js'
-import { projectDialogueEvents } from './dialogue.js'
+import { checkDialogueEvent, projectDialogueEvents } from './dialogue.js'
 
 /** What Interact's ingestion projection reads from the app's settings. */
 export interface InteractProjectionSettings {
@@ -25,5 +25,9 @@ export function interactProjection(settings: InteractProjectionSettings): Stored
   }
 }
 
-/** Interact's checks of incoming events: a consent event must say what it means. */
-export const checkInteractEvent: EventCheck = checkConsentEvent
+/**
+ * Interact's checks of incoming events: a consent event must say what it means, a dialogue
+ * event's rating must be one.
+ */
+export const checkInteractEvent: EventCheck = (event) =>
+  checkConsentEvent(event) ?? checkDialogueEvent(event)
