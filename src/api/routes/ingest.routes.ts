@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RequestError } from '../../core/errors.js'
 import { ingestEvents, type IngestReport } from '../../identify/ingest-events.js'
-import { projectDialogueEvents } from '../../interact/dialogue.js'
+import { checkInteractEvent, interactProjection } from '../../interact/project-interact-events.js'
 import { EVENT_TYPES, MAX_EVENT_BYTES, type EventType } from '../../identify/segment-event.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { ErrorBodySchema } from '../error-body.js'
@@ -52,8 +52,13 @@ function rejectionError(report: IngestReport, total: number): RequestError {
 export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
   const { requireRoles } = context
   const ingestAuth = requireRoles('write', 'admin')
-  // Dialogue events (Customer Question Asked, …) also become thread messages.
-  const deps = { ...context.deps, onStored: projectDialogueEvents }
+  // Dialogue events (Customer Question Asked, …) also become thread messages, consent events
+  // record consents, and orders convert the marketing messages that preceded them.
+  const deps = {
+    ...context.deps,
+    onStored: interactProjection(context.deps.config),
+    validate: checkInteractEvent,
+  }
 
   app.post(
     '/v1/batch',
