@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { RequestError } from '../../core/errors.js'
 import { countMatching, sampleMatching } from '../../customize/segments/compile-segment-rule.js'
 import { SEGMENT_RULE_ERROR_TYPES } from '../../customize/segments/parse-segment-rule.js'
 import {
@@ -13,13 +12,13 @@ import {
   getSegment,
   refreshSegment,
   updateSegment,
-  type SegmentError,
 } from '../../customize/segments/segment-service.js'
 import {
   listSegmentMembers,
   listSegments,
   type Segment,
 } from '../../customize/segments/segments.repository.js'
+import { unwrapSegmentResult } from '../../customize/segments/segment-request-error.js'
 import { validateSegmentRule } from '../../customize/segments/validate-segment-rule.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
@@ -78,25 +77,6 @@ const Description = z.string().max(2000)
 
 const SEGMENT_ERRORS = { ...COMMON_ERRORS, 404: ErrorBodySchema, 409: ErrorBodySchema }
 
-/** A refused segment operation as the API's error. */
-export function segmentRequestError(error: SegmentError): RequestError {
-  switch (error.type) {
-    case 'invalid_segment_rule':
-      return new RequestError('invalid_segment_rule', 400, error.message, {
-        errors: error.errors,
-      })
-    case 'segment_name_taken':
-      return new RequestError('segment_name_taken', 409, error.message, { name: error.name })
-    case 'segment_not_found':
-      return new RequestError('not_found', 404, error.message, { segment: error.segment })
-  }
-}
-
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: SegmentError }): T {
-  if (!result.ok) throw segmentRequestError(result.error)
-  return result.value
-}
-
 /** Segments: preview a rule, store it, list members, refresh (Customize). */
 export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: RouteContext): void {
   const auth = requireRoles('admin', 'analyst')
@@ -128,7 +108,7 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       },
     },
     async (request) => {
-      const rule = unwrap(await validateSegmentRule(db, request.body.rule))
+      const rule = unwrapSegmentResult(await validateSegmentRule(db, request.body.rule))
       const now = deps.clock.now()
       return {
         count: await countMatching(db, rule, now),
@@ -151,7 +131,7 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       },
     },
     async (request, reply) => {
-      const segment = unwrap(await createSegment(db, request.body, deps.clock.now()))
+      const segment = unwrapSegmentResult(await createSegment(db, request.body, deps.clock.now()))
       return reply.status(201).send(segment)
     },
   )
@@ -182,7 +162,8 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
         response: { 200: SegmentSchema, ...SEGMENT_ERRORS },
       },
     },
-    async (request): Promise<Segment> => unwrap(await getSegment(db, request.params.id)),
+    async (request): Promise<Segment> =>
+      unwrapSegmentResult(await getSegment(db, request.params.id)),
   )
 
   app.put(
@@ -203,7 +184,9 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       },
     },
     async (request) =>
-      unwrap(await updateSegment(db, request.params.id, request.body, deps.clock.now())),
+      unwrapSegmentResult(
+        await updateSegment(db, request.params.id, request.body, deps.clock.now()),
+      ),
   )
 
   app.delete(
@@ -218,7 +201,9 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
         response: { 200: z.object({ deleted: z.string() }), ...SEGMENT_ERRORS },
       },
     },
-    async (request) => ({ deleted: unwrap(await deleteSegment(db, request.params.id)).id }),
+    async (request) => ({
+      deleted: unwrapSegmentResult(await deleteSegment(db, request.params.id)).id,
+    }),
   )
 
   app.get(
@@ -251,7 +236,7 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       },
     },
     async (request) => {
-      const segment = unwrap(await getSegment(db, request.params.id))
+      const segment = unwrapSegmentResult(await getSegment(db, request.params.id))
       const page = await listSegmentMembers(db, segment.id, request.query)
       return { members: [...page.members], nextCursor: page.nextCursor }
     },
@@ -270,7 +255,7 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       },
     },
     async (request) => {
-      const segment = unwrap(await getSegment(db, request.params.id))
+      const segment = unwrapSegmentResult(await getSegment(db, request.params.id))
       return refreshSegment(db, segment, deps.clock.now())
     },
   )
