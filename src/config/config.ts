@@ -31,6 +31,8 @@ export interface Config {
   readonly consentCategories: ConsentCategoryMap
   /** Frequency caps, quiet hours, wait or drop, default time zone for marketing messages. */
   readonly contactPolicy: ContactPolicy
+  /** Seconds between refreshes of due segments in `idic serve`; 0 turns them off. */
+  readonly segmentRefreshSeconds: number
 }
 
 /** Names of settings whose values must never be printed. */
@@ -78,6 +80,7 @@ const EnvSchema = z.object({
   IDIC_QUIET_HOURS: z.string().optional(),
   IDIC_ON_LIMIT: z.string().optional(),
   IDIC_DEFAULT_TIMEZONE: z.string().optional(),
+  IDIC_SEGMENT_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 })
 
 const POLICY_VARIABLES = {
@@ -125,6 +128,7 @@ export function loadConfig(
     attributionWindowMs: Math.round(e.IDIC_ATTRIBUTION_WINDOW_DAYS * 86_400_000),
     consentCategories: e.IDIC_CONSENT_CATEGORIES,
     contactPolicy: policy.value,
+    segmentRefreshSeconds: e.IDIC_SEGMENT_REFRESH_SECONDS,
   })
 }
 

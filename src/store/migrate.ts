@@ -7,6 +7,7 @@ import * as import0004 from './migrations/0004-import.js'
 import * as interact0005 from './migrations/0005-interact.js'
 import * as dashboard0006 from './migrations/0006-dashboard.js'
 import * as interactMore0011 from './migrations/0011-interact-more.js'
+import * as segments0007 from './migrations/0007-segments.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-interact': interact0005,
   '0006-dashboard': dashboard0006,
   '0011-interact-more': interactMore0011,
+  '0007-segments': segments0007,
 }
 
 export interface MigrationReport {

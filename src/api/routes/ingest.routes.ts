@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { RequestError } from '../../core/errors.js'
 import { ingestEvents, type IngestReport } from '../../identify/ingest-events.js'
 import { checkInteractEvent, interactProjection } from '../../interact/project-interact-events.js'
+import { updateLiveSegmentsOnStored } from '../../customize/segments/segment-service.js'
+import type { StoredEventsHook } from '../../identify/ingest-events.js'
 import { EVENT_TYPES, MAX_EVENT_BYTES, type EventType } from '../../identify/segment-event.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { ErrorBodySchema } from '../error-body.js'
@@ -49,14 +51,22 @@ function rejectionError(report: IngestReport, total: number): RequestError {
   )
 }
 
+/** Runs hooks in order inside the ingestion transaction on the events just stored. */
+function runInOrder(hooks: readonly StoredEventsHook[]): StoredEventsHook {
+  return async (db, messageIds, nowMs) => {
+    for (const hook of hooks) await hook(db, messageIds, nowMs)
+  }
+}
+
 export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
   const { requireRoles } = context
   const ingestAuth = requireRoles('write', 'admin')
   // Dialogue events (Customer Question Asked, …) also become thread messages, consent events
-  // record consents, and orders convert the marketing messages that preceded them.
+  // record consents, orders convert the marketing messages that preceded them, and live
+  // segments follow the customers whose events arrived.
   const deps = {
     ...context.deps,
-    onStored: interactProjection(context.deps.config),
+    onStored: runInOrder([interactProjection(context.deps.config), updateLiveSegmentsOnStored]),
     validate: checkInteractEvent,
   }
 
