@@ -22,6 +22,7 @@ export const UNIQUE_KEYS = {
   consents: { columns: ['channel', 'topic'], newest: 'updated_at' },
   tasks: { columns: ['rule', 'dedupe_key'], newest: 'updated_at' },
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
+  offer_outcomes: { columns: ['idempotency_key'], newest: 'presented_at' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
 >
@@ -42,6 +43,7 @@ export const MERGE_POLICIES = {
   contact_log: 'move',
   tasks: 'move-newest',
   scores: 'drop',
+  offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

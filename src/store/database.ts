@@ -23,6 +23,7 @@ import type {
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -48,6 +49,8 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  offers: OffersTable
+  offer_outcomes: OfferOutcomesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -67,4 +70,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'contact_log',
   'tasks',
   'scores',
+  'offer_outcomes',
 ] as const satisfies readonly (keyof Database)[]
