@@ -38,11 +38,10 @@ export interface OfferModel {
   readonly lower: Float64Array
   readonly upper: Float64Array
   readonly intervalLevel: number
-  /** Posterior mean of each offer's rate over all tiers: the prior mean of its tiers. */
+  /** Posterior mean of each offer's rate over all its tiers, shrunk toward the other offers. */
   readonly offerRate: Float64Array
-  /** Prior weight (α + β) of every offer's rate, around the global rate. */
-  readonly offerPriorWeight: number
-  /** Prior weight of each offer's tiers around its rate (per offer, moment-matched). */
+  /** Each cell's prior: mean (its offer's rate from the other tiers) and weight (α + β). */
+  readonly cellPriorMean: Float64Array
   readonly cellPriorWeight: Float64Array
   /** Posterior mean of the global rate: the prior mean of every offer. */
   readonly globalRate: number
@@ -63,7 +62,7 @@ export const DEFAULT_OFFER_MODEL_OPTIONS = {
   defaultOfferConcentration: 2,
   defaultTierConcentration: 10,
   minConcentration: 1,
-  maxConcentration: 1000,
+  maxConcentration: 100,
   intervalLevel: 0.95,
 } as const
 
@@ -81,20 +80,21 @@ export function emptyOutcomeCounts(offerCount: number, tierCount: number): Outco
  * Fits P(accept | customer tier, offer) for every cell as a Beta posterior in a three-level
  * hierarchy: global rate → each offer's rate → each (offer, tier) cell.
  *
- * *Method:* empirical Bayes. The global rate is the posterior mean under `globalPrior` of all
- * resolved presentations. Each offer's prior is Beta(μ_g κ_g, (1 − μ_g) κ_g), whose weight κ_g
- * is estimated by the method of moments from how much the offers' observed rates vary beyond
- * binomial noise (intra-class correlation ρ = 1/(1 + κ) of the beta-binomial); the offer's
- * posterior mean μ_o then serves as the prior mean of its tiers, with a weight κ_t estimated the
- * same way from the spread of tier rates around their offer's rate, pooled over offers. A cell's
- * posterior is Beta(μ_o w_o + k, (1 − μ_o) w_o + n − k) for its n presentations and k
- * acceptances: cells with little data lean on their offer, offers with little data on the global
- * rate. The prior weight w_o is not κ_t itself but the weight of the Beta that matches the mean
- * and variance of the cell's marginal prior, Var = (μ(1 − μ) − s²)/(κ_t + 1) + s², where s² is
- * the posterior variance of the offer's rate (the same for offers around the global rate): an
- * offer with no data of its own is as uncertain as offers differ, not as sure as the global
- * rate; with data, s² → 0 and w_o → κ_t. Weights that cannot be estimated (fewer than two groups with data, rates of 0 or 1, or
- * no spread) fall back to the defaults and are clamped to [minConcentration, maxConcentration].
+ * *Method:* empirical Bayes with leave-one-out priors. A cell's prior comes from the rest of the
+ * hierarchy, never from its own data (which would then be counted twice and make a cell with
+ * an unlucky start sure of a low rate): its prior mean is its offer's rate estimated from the
+ * offer's *other* tiers, themselves shrunk toward the global rate of the *other* offers (under
+ * `globalPrior`). The prior weights come from how much rates vary beyond binomial noise,
+ * estimated by the method of moments on the beta-binomial's intra-class correlation
+ * ρ = 1/(1 + κ): κ_g across offers, κ_t across the tiers of each offer (pooled over offers);
+ * no excess spread pools fully (κ = maxConcentration), and weights that cannot be estimated
+ * (fewer than two groups with data, rates of 0 or 1) take their defaults. Each prior's weight is
+ * then moment-matched to the uncertainty of its mean: with μ of variance s², θ | μ ~
+ * Beta(μκ, (1 − μ)κ) has Var θ = (μ(1 − μ) − s²)/(κ + 1) + s², and the prior is the Beta of that
+ * mean and variance, so an offer without data of its own is as uncertain as offers differ, not
+ * as sure as the global rate; with data s² → 0 and the weight → κ. A cell's posterior is
+ * Beta(m w + k, (1 − m) w + n − k) for prior mean m and weight w, n presentations and k
+ * acceptances: cells with little data lean on their offer, offers with little data on the rest.
  *
  * *References:* Kleinman (1973), "Proportions with extraneous variance: single and independent
  * samples", JASA 68(341) (moment estimator of the beta-binomial dispersion); Kass & Steffey
@@ -130,54 +130,53 @@ export function fitOfferModel(counts: OutcomeCounts, options: OfferModelOptions 
     totalN += offerN[offer]!
     totalK += offerK[offer]!
   }
-  const priorSize = o.globalPrior.alpha + o.globalPrior.beta
-  const globalRate = (totalK + o.globalPrior.alpha) / (totalN + priorSize)
-  const globalVariance = (globalRate * (1 - globalRate)) / (totalN + priorSize + 1)
+  const { alpha: a0, beta: b0 } = o.globalPrior
+  const globalRate = (totalK + a0) / (totalN + a0 + b0)
 
   const clamp = (kappa: number): number =>
     Math.min(o.maxConcentration, Math.max(o.minConcentration, kappa))
-
   const offerMoments = new DispersionMoments()
   offerMoments.addFamily(offerN, offerK, 0, offerCount)
   const offerKappa = offerMoments.concentration()
   const offerConcentration = clamp(offerKappa ?? o.defaultOfferConcentration)
-  const offerPriorWeight = matchedWeight(
-    globalRate,
-    globalVariance,
-    offerConcentration,
-    o.minConcentration,
-  )
-
-  const offerRate = new Float64Array(offerCount)
-  const offerVariance = new Float64Array(offerCount)
   const tierMoments = new DispersionMoments()
   for (let offer = 0; offer < offerCount; offer += 1) {
-    const a = globalRate * offerPriorWeight + offerK[offer]!
-    const b = (1 - globalRate) * offerPriorWeight + (offerN[offer]! - offerK[offer]!)
-    offerRate[offer] = a / (a + b)
-    offerVariance[offer] = (a * b) / ((a + b) * (a + b) * (a + b + 1))
     tierMoments.addFamily(presentations, acceptances, offer * tierCount, tierCount)
   }
   const tierKappa = tierMoments.concentration()
   const tierConcentration = clamp(tierKappa ?? o.defaultTierConcentration)
 
+  const offerRate = new Float64Array(offerCount)
   const alpha = new Float64Array(cells)
   const beta = new Float64Array(cells)
-  const cellPriorWeight = new Float64Array(offerCount)
+  const cellPriorMean = new Float64Array(cells)
+  const cellPriorWeight = new Float64Array(cells)
   const lower = new Float64Array(cells).fill(NaN)
   const upper = new Float64Array(cells).fill(NaN)
+  const floor = o.minConcentration
   for (let offer = 0; offer < offerCount; offer += 1) {
-    const mean = offerRate[offer]!
-    const weight = matchedWeight(mean, offerVariance[offer]!, tierConcentration, o.minConcentration)
-    cellPriorWeight[offer] = weight
+    // The other offers' rate, as this offer's prior.
+    const others = posterior(
+      a0 / (a0 + b0),
+      a0 + b0,
+      totalN - offerN[offer]!,
+      totalK - offerK[offer]!,
+    )
+    const offerWeight = matchedWeight(others.mean, others.variance, offerConcentration, floor)
+    offerRate[offer] = posterior(others.mean, offerWeight, offerN[offer]!, offerK[offer]!).mean
     for (let tier = 0; tier < tierCount; tier += 1) {
       const cell = offer * tierCount + tier
       const n = presentations[cell]!
       const k = acceptances[cell]!
-      alpha[cell] = mean * weight + k
-      beta[cell] = (1 - mean) * weight + (n - k)
+      // The offer's rate from its other tiers, as this cell's prior.
+      const rest = posterior(others.mean, offerWeight, offerN[offer]! - n, offerK[offer]! - k)
+      const weight = matchedWeight(rest.mean, rest.variance, tierConcentration, floor)
+      cellPriorMean[cell] = rest.mean
+      cellPriorWeight[cell] = weight
+      alpha[cell] = rest.mean * weight + k
+      beta[cell] = (1 - rest.mean) * weight + (n - k)
       if (o.intervalLevel > 0) {
-        const [lo, hi] = betaInterval(alpha[cell]!, beta[cell]!, o.intervalLevel)
+        const [lo, hi] = betaInterval(alpha[cell], beta[cell], o.intervalLevel)
         lower[cell] = lo
         upper[cell] = hi
       }
@@ -192,7 +191,7 @@ export function fitOfferModel(counts: OutcomeCounts, options: OfferModelOptions 
     upper,
     intervalLevel: o.intervalLevel,
     offerRate,
-    offerPriorWeight,
+    cellPriorMean,
     cellPriorWeight,
     globalRate,
     offerConcentration,
@@ -202,6 +201,19 @@ export function fitOfferModel(counts: OutcomeCounts, options: OfferModelOptions 
     totalPresentations: totalN,
     totalAcceptances: totalK,
   }
+}
+
+/** Mean and variance of Beta(m w + k, (1 − m) w + n − k). */
+function posterior(
+  m: number,
+  w: number,
+  n: number,
+  k: number,
+): { readonly mean: number; readonly variance: number } {
+  const a = m * w + k
+  const b = (1 - m) * w + (n - k)
+  const size = a + b
+  return { mean: a / size, variance: (a * b) / (size * size * (size + 1)) }
 }
 
 /**
@@ -251,11 +263,14 @@ class DispersionMoments {
     this.denominator += total - squares / total - (groups - 1)
   }
 
-  /** κ = 1/ρ − 1, or null when the data cannot tell (no usable family, no excess spread). */
+  /**
+   * κ = 1/ρ − 1; +∞ when the groups spread no more than binomial noise (pool them fully, as the
+   * positive-part James–Stein estimator does); null when no family has two groups with data.
+   */
   concentration(): number | null {
     if (!(this.denominator > 0)) return null
     const rho = this.numerator / this.denominator
-    if (!(rho > 0)) return null
+    if (!(rho > 0)) return Infinity
     return rho >= 1 ? 0 : 1 / rho - 1
   }
 }
