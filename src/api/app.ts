@@ -27,6 +27,7 @@ import { registerWebApp } from './web-app.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
+import { registerSegmentRoutes } from './routes/segments.routes.js'
 import { registerOfferRoutes } from './routes/offers.routes.js'
 
 export interface BuildAppOptions {
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRankedCustomerRoutes(app, context)
   registerRecommendationRoutes(app, context)
   registerRecommenderModelRoutes(app, context)
+  registerSegmentRoutes(app, context)
   registerOfferRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)

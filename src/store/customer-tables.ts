@@ -22,6 +22,8 @@ export const UNIQUE_KEYS = {
   consents: { columns: ['channel', 'topic'], newest: 'updated_at' },
   tasks: { columns: ['rule', 'dedupe_key'], newest: 'updated_at' },
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
+  // Memberships of both customers: their union, one row per segment.
+  segment_members: { columns: ['segment_id'], newest: 'added_at' },
   offer_outcomes: { columns: ['idempotency_key'], newest: 'presented_at' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
@@ -43,6 +45,7 @@ export const MERGE_POLICIES = {
   contact_log: 'move',
   tasks: 'move-newest',
   scores: 'drop',
+  segment_members: 'move-newest',
   offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 

@@ -23,6 +23,7 @@ import type {
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
 import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
@@ -49,6 +50,8 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  segments: SegmentsTable
+  segment_members: SegmentMembersTable
   offers: OffersTable
   offer_outcomes: OfferOutcomesTable
 }
@@ -70,5 +73,6 @@ export const CUSTOMER_KEYED_TABLES = [
   'contact_log',
   'tasks',
   'scores',
+  'segment_members',
   'offer_outcomes',
 ] as const satisfies readonly (keyof Database)[]

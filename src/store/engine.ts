@@ -40,6 +40,11 @@ export interface EngineCapabilities {
    */
   readonly lockKeys: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
   /**
+   * Like `lockKeys`, but shared: holders of a shared lock run side by side and keep out only a
+   * holder of the exclusive lock on the same key (and wait for it).
+   */
+  readonly lockKeysShared: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
+  /**
    * The scalar at a path of object keys in a text column holding JSON, as text, number or
    * boolean (1/0); null when absent or of another JSON type, so comparing never fails on a
    * value of the wrong type. The path is bound as a parameter.
@@ -70,6 +75,7 @@ const SQLITE_CAPABILITIES: EngineCapabilities = {
   greatest: 'max',
   least: 'min',
   lockKeys: () => Promise.resolve(),
+  lockKeysShared: () => Promise.resolve(),
   jsonScalar: (json, path, kind) => {
     const at = sqliteJsonPath(path)
     switch (kind) {
@@ -96,6 +102,12 @@ const POSTGRES_CAPABILITIES: EngineCapabilities = {
     if (keys.length === 0) return
     const sorted = [...new Set(keys)].sort()
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+      FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
+  },
+  lockKeysShared: async (db, keys) => {
+    if (keys.length === 0) return
+    const sorted = [...new Set(keys)].sort()
+    await sql`SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0))
       FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
   },
   jsonScalar: (json, path, kind) => {

@@ -4,6 +4,7 @@ import { systemClock } from '../../core/clock.js'
 import { loadConfig, redactConfig } from '../../config/config.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
 import { isShopEmpty } from '../../identify/demo/load-demo-shop.js'
+import { startSegmentRefreshTimer } from '../../customize/segments/segment-refresh-timer.js'
 import { reportFailure } from '../command-context.js'
 import {
   DEFAULT_DEMO_CUSTOMERS,
@@ -48,7 +49,22 @@ export function serveCommand(): Command {
             { store, clock: systemClock, config },
             { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } },
           )
+          const segmentTimer =
+            config.segmentRefreshSeconds > 0
+              ? startSegmentRefreshTimer({
+                  db: store.db,
+                  clock: systemClock,
+                  intervalSeconds: config.segmentRefreshSeconds,
+                  onRefreshed: (outcomes) => {
+                    app.log.info({ segments: outcomes }, 'segments refreshed')
+                  },
+                  onError: (error) => {
+                    app.log.error({ err: error }, 'segment refresh failed')
+                  },
+                })
+              : null
           const shutdown = (): void => {
+            segmentTimer?.stop()
             void app
               .close()
               .then(() => store.close())

@@ -124,6 +124,17 @@ export async function loadSegmentFixture(db: Kysely<Database>): Promise<void> {
     )
     .execute()
   await db
+    .insertInto('identities')
+    .values(
+      FIXTURE_CUSTOMERS.map((c) => ({
+        kind: 'user_id',
+        value: c.id,
+        customer_id: c.id,
+        first_seen_at: ago(c.firstSeenDaysAgo),
+      })),
+    )
+    .execute()
+  await db
     .insertInto('products')
     .values(
       PRODUCTS.map((p) => ({
