@@ -24,6 +24,7 @@ export const UNIQUE_KEYS = {
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
   // Memberships of both customers: their union, one row per segment.
   segment_members: { columns: ['segment_id'], newest: 'added_at' },
+  offer_outcomes: { columns: ['idempotency_key'], newest: 'presented_at' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
 >
@@ -45,6 +46,7 @@ export const MERGE_POLICIES = {
   tasks: 'move-newest',
   scores: 'drop',
   segment_members: 'move-newest',
+  offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

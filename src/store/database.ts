@@ -24,6 +24,7 @@ import type {
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
 import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
+import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -51,6 +52,8 @@ export interface Database {
   recommender_models: RecommenderModelsTable
   segments: SegmentsTable
   segment_members: SegmentMembersTable
+  offers: OffersTable
+  offer_outcomes: OfferOutcomesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -71,4 +74,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'tasks',
   'scores',
   'segment_members',
+  'offer_outcomes',
 ] as const satisfies readonly (keyof Database)[]

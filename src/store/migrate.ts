@@ -8,6 +8,7 @@ import * as interact0005 from './migrations/0005-interact.js'
 import * as dashboard0006 from './migrations/0006-dashboard.js'
 import * as interactMore0011 from './migrations/0011-interact-more.js'
 import * as segments0007 from './migrations/0007-segments.js'
+import * as offers0009 from './migrations/0009-offers.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -22,6 +23,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-dashboard': dashboard0006,
   '0011-interact-more': interactMore0011,
   '0007-segments': segments0007,
+  '0009-offers': offers0009,
 }
 
 export interface MigrationReport {
