@@ -23,6 +23,7 @@ import type {
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type { TemplatesTable } from './tables/templates.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -48,6 +49,7 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  templates: TemplatesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
