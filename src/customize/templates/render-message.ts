@@ -81,7 +81,7 @@ export function compileMessageTemplate(
       variables.push(...source.engine.globalVariableSegmentsSync(templates, { partials: true }))
       compiled[source.part] = { source, templates }
     } catch (error) {
-      problems.push(problemFromError(error, source, template.name))
+      problems.push(problemFromError(error, source, template.name, set))
     }
   }
   if (problems.length > 0 || compiled.html === undefined) {
@@ -129,7 +129,7 @@ export function renderMessage(
     return err({
       type: 'render_failed',
       template: compiled.name,
-      problem: problemFromError(error, current.source, compiled.name),
+      problem: problemFromError(error, current.source, compiled.name, compiled.set),
     })
   }
 }

@@ -1,4 +1,4 @@
-import { LiquidError, type Liquid } from 'liquidjs'
+import { LiquidError, type Liquid, type Token } from 'liquidjs'
 import type { TemplateSet } from './liquid-engine.js'
 import type { TemplateDefinition, TemplatePart } from './template-definition.js'
 
@@ -106,13 +106,13 @@ export function problemFromError(
   error: unknown,
   part: PartSource,
   checked: string,
+  set: TemplateSet,
 ): TemplateProblem {
   if (!LiquidError.is(error)) {
     const message = error instanceof Error ? error.message : String(error)
     return { type: 'render', part: part.part, template: checked, line: null, column: null, message }
   }
-  const file = error.token.file
-  const template = file === undefined || file === '' ? checked : file
+  const template = ownerOf(error.token, part, checked, set)
   const [line = 1, column = 1] = error.token.getPosition()
   const position = authorPosition(line, column, template === checked, part.offset)
   const raw = (error.originalError?.message ?? error.message).replace(
@@ -142,4 +142,17 @@ export function problemFromError(
           : raw,
     ...(undefinedVariable === null ? {} : { variable: undefinedVariable[1] }),
   }
+}
+
+/**
+ * The template a token is in. liquidjs names the file in parse errors but not always in render
+ * errors, so the token's source text is matched against the part and the set's partials.
+ */
+function ownerOf(token: Token, part: PartSource, checked: string, set: TemplateSet): string {
+  if (token.file !== undefined && token.file !== '') return token.file
+  if (token.input === part.source) return checked
+  for (const t of set.templates.values()) {
+    if (t.kind !== 'message' && (t.html === token.input || t.text === token.input)) return t.name
+  }
+  return checked
 }

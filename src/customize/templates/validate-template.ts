@@ -111,7 +111,7 @@ function checkOne(set: TemplateSet, template: TemplateDefinition): Checked {
           }
         }
       } catch (error) {
-        problems.push(withKnownFilters(problemFromError(error, source, template.name)))
+        problems.push(withKnownFilters(problemFromError(error, source, template.name, set)))
       }
     }
     problems.push(...missingPartials(set, template))
@@ -126,7 +126,7 @@ function checkOne(set: TemplateSet, template: TemplateDefinition): Checked {
       try {
         source.engine.renderSync(templates, undefined, { globals: context })
       } catch (error) {
-        problems.push(problemFromError(error, source, template.name))
+        problems.push(problemFromError(error, source, template.name, set))
       }
     }
   }
