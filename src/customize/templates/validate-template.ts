@@ -50,8 +50,9 @@ export type KnownTemplate = TemplateDefinition & { readonly uses?: readonly stri
  * 4. every partial and layout named in a tag exists;
  * 5. a message renders strictly against a sample context with every list filled, which catches
  *    what analysis cannot see (a misspelt loop variable: `item.nmae`);
- * 6. a partial or layout is checked in place: every stored message that uses it is checked
- *    again with the new version.
+ * 6. a partial or layout is checked in place: every stored template that uses it is checked
+ *    again with the new version (so it can neither break a message nor turn into a message
+ *    while one still includes it).
  *
  * Returns every problem found, not only the first.
  */
@@ -64,14 +65,14 @@ export function validateTemplate(
   const set = createTemplateSet([...others, template], settings, { trackLookups: true })
   const checked = checkOne(set, template)
   const problems = [...checked.problems]
-  if (problems.length === 0 && template.kind !== 'message') {
+  if (problems.length === 0) {
     for (const user of others) {
-      if (user.kind !== 'message' || !(user.uses ?? []).includes(template.name)) continue
+      if (!(user.uses ?? []).includes(template.name)) continue
       const again = checkOne(set, user)
       for (const p of again.problems) {
         problems.push({
           ...p,
-          message: `${p.message} (in message "${user.name}", which uses ${template.name})`,
+          message: `${p.message} (in ${user.kind} "${user.name}", which uses ${template.name})`,
           ...(p.template === template.name ? {} : { template: user.name }),
         })
       }
