@@ -176,6 +176,22 @@ describe('renderMessage', () => {
     expect(render(compiled, withCustomer({ timezone: null })).html).toBe(
       '2026-07-01 22:30|2026-07-01 22:30',
     )
+    // Daylight saving time: Paris is UTC+1 in January and UTC+2 in July; %z and %Z still work.
+    const paris = compile(
+      template(
+        'p',
+        'message',
+        '{{ "2026-01-15T12:00:00Z" | local_date: "%H:%M %z" }}|{{ "2026-07-15T12:00:00Z" | local_date: "%H:%M %z %Z" }}|{{ 1767225600 | local_date: "%Y-%m-%d %H:%M" }}',
+      ),
+    )
+    expect(render(paris, withCustomer({ timezone: 'Europe/Paris' })).html).toBe(
+      '13:00 +0100|14:00 +0200 Europe/Paris|2026-01-01 01:00',
+    )
+    const newYork = createTemplateSet([], { ...SETTINGS, timezone: 'America/New_York' })
+    const t = newYork.html.parse(
+      '{{ "2026-03-08T06:59:00Z" | date: "%H:%M" }} {{ "2026-03-08T07:00:00Z" | date: "%H:%M" }}',
+    )
+    expect(newYork.html.renderSync(t)).toBe('01:59 03:00')
   })
 
   it('generates the text part from the HTML when there is none', () => {
