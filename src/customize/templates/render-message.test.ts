@@ -135,6 +135,26 @@ describe('renderMessage', () => {
     }
   })
 
+  it('skips guarded list items of an empty list and reads nil objects as nil', () => {
+    const sample = sampleTemplateContext(SHOP)
+    const empty: TemplateContext = {
+      ...sample,
+      offer: null,
+      recommendations: { ...sample.recommendations, forYou: [] },
+    }
+    const guarded = compile(
+      template(
+        'g',
+        'message',
+        '{% if recommendations.forYou.first %}{{ recommendations.forYou.first.name }}{% endif %}[{{ offer.name }}]',
+      ),
+    )
+    expect(render(guarded, empty).html).toBe('[]')
+    const indexed = compile(template('i', 'message', '{{ recommendations.forYou[0].name }}'))
+    const failed = renderMessage(indexed, empty)
+    expect(failed.ok ? 'rendered' : failed.error.problem.type).toBe('unknown_variable')
+  })
+
   it('formats money in the customer currency and locale unless the filter names one', () => {
     const compiled = compile(
       template(
