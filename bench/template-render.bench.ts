@@ -13,8 +13,8 @@
  *
  *   npx tsx bench/template-render.bench.ts [--json] [--n=10000] [--rounds=3]
  *
- * Each mode renders all N contexts once to warm up, then `rounds` times; the best round is
- * reported (contexts per second of wall time, and per second of the process's CPU time, which
+ * Each mode renders all N contexts once to warm up, then the modes take turns for `rounds`
+ * rounds; the best round of each is reported (contexts per second of wall time, and per second of the process's CPU time, which
  * is steadier on a shared machine) with the median. Output bytes are summed so nothing is optimized
  * away, and the first context's output is checked equal across modes.
  */
@@ -58,33 +58,56 @@ interface ModeResult {
   readonly bytes: number
 }
 
-async function measure(
-  contexts: readonly TemplateContext[],
-  render: (context: TemplateContext) => number | Promise<number>,
-): Promise<ModeResult> {
+type Render = (context: TemplateContext) => number | Promise<number>
+
+interface Round {
+  readonly perSecond: number
+  readonly perCpuSecond: number
+  readonly bytes: number
+}
+
+async function pass(contexts: readonly TemplateContext[], render: Render): Promise<Round> {
   let bytes = 0
+  const started = performance.now()
+  const cpu = process.cpuUsage()
   for (const c of contexts) bytes += await render(c)
-  const rates: number[] = []
-  const cpuRates: number[] = []
-  for (let r = 0; r < ROUNDS; r++) {
-    bytes = 0
-    const started = performance.now()
-    const cpu = process.cpuUsage()
-    for (const c of contexts) bytes += await render(c)
-    const used = process.cpuUsage(cpu)
-    const ms = performance.now() - started
-    rates.push((contexts.length / ms) * 1000)
-    cpuRates.push((contexts.length / (used.user + used.system)) * 1e6)
-  }
-  rates.sort((a, b) => a - b)
-  const best = rates[rates.length - 1]!
+  const used = process.cpuUsage(cpu)
+  const ms = performance.now() - started
   return {
-    perSecond: Math.round(best),
-    medianPerSecond: Math.round(rates[rates.length >> 1]!),
-    usPerRender: Math.round((1e6 / best) * 10) / 10,
-    perCpuSecond: Math.round(Math.max(...cpuRates)),
+    perSecond: (contexts.length / ms) * 1000,
+    perCpuSecond: (contexts.length / (used.user + used.system)) * 1e6,
     bytes,
   }
+}
+
+/**
+ * Every mode warms up on all contexts, then the rounds go round-robin over the modes, so a
+ * change in the machine's load touches every mode alike.
+ */
+async function measure(
+  contexts: readonly TemplateContext[],
+  modes: Readonly<Record<string, Render>>,
+): Promise<Record<string, ModeResult>> {
+  for (const render of Object.values(modes)) await pass(contexts, render)
+  const rounds: Record<string, Round[]> = {}
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, render] of Object.entries(modes)) {
+      ;(rounds[name] ??= []).push(await pass(contexts, render))
+    }
+  }
+  const results: Record<string, ModeResult> = {}
+  for (const [name, list] of Object.entries(rounds)) {
+    const rates = list.map((x) => x.perSecond).sort((a, b) => a - b)
+    const best = rates[rates.length - 1]!
+    results[name] = {
+      perSecond: Math.round(best),
+      medianPerSecond: Math.round(rates[rates.length >> 1]!),
+      usPerRender: Math.round((1e6 / best) * 10) / 10,
+      perCpuSecond: Math.round(Math.max(...list.map((x) => x.perCpuSecond))),
+      bytes: list[list.length - 1]!.bytes,
+    }
+  }
+  return results
 }
 
 function compile(): CompiledMessage {
@@ -114,31 +137,24 @@ async function main(): Promise<void> {
   check('liquidRenderSync', liquid.renderSync(htmlTemplates, first) as string)
   check('liquidParseAndRender', (await liquid.parseAndRender(htmlSource, first)) as string)
 
-  const results: Record<string, ModeResult> = {}
-  results['renderMessage'] = await measure(contexts, (c) => {
-    const r = renderMessage(compiled, c)
-    if (!r.ok) throw new Error(r.error.problem.message)
-    return r.value.html.length + r.value.text.length + r.value.subject.length
+  const results = await measure(contexts, {
+    renderMessage: (c) => {
+      const r = renderMessage(compiled, c)
+      if (!r.ok) throw new Error(r.error.problem.message)
+      return r.value.html.length + r.value.text.length + r.value.subject.length
+    },
+    renderMessageNoText: (c) => {
+      const subject = compiled.set.text.renderSync(compiled.subject!.templates, undefined, {
+        globals: c,
+      }) as string
+      const html = liquid.renderSync(htmlTemplates, undefined, { globals: c }) as string
+      return subject.length + html.length
+    },
+    liquidRenderSync: (c) => (liquid.renderSync(htmlTemplates, c) as string).length,
+    liquidRender: async (c) => ((await liquid.render(htmlTemplates, c)) as string).length,
+    liquidParseAndRender: async (c) =>
+      ((await liquid.parseAndRender(htmlSource, c)) as string).length,
   })
-  results['renderMessageNoText'] = await measure(contexts, (c) => {
-    const subject = compiled.set.text.renderSync(compiled.subject!.templates, undefined, {
-      globals: c,
-    }) as string
-    const html = liquid.renderSync(htmlTemplates, undefined, { globals: c }) as string
-    return subject.length + html.length
-  })
-  results['liquidRenderSync'] = await measure(
-    contexts,
-    (c) => (liquid.renderSync(htmlTemplates, c) as string).length,
-  )
-  results['liquidRender'] = await measure(
-    contexts,
-    async (c) => ((await liquid.render(htmlTemplates, c)) as string).length,
-  )
-  results['liquidParseAndRender'] = await measure(
-    contexts,
-    async (c) => ((await liquid.parseAndRender(htmlSource, c)) as string).length,
-  )
 
   const ratio = (a: string, b: string): number =>
     Math.round((results[a]!.perCpuSecond / results[b]!.perCpuSecond) * 100) / 100
