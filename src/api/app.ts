@@ -29,6 +29,7 @@ import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 import { registerSegmentRoutes } from './routes/segments.routes.js'
 import { registerOfferRoutes } from './routes/offers.routes.js'
+import { registerTemplateRoutes } from './routes/templates.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRecommenderModelRoutes(app, context)
   registerSegmentRoutes(app, context)
   registerOfferRoutes(app, context)
+  registerTemplateRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app

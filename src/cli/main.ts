@@ -16,6 +16,7 @@ import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
 import { trainCommand } from './commands/train.command.js'
+import { templateCommand } from './commands/template.command.js'
 import { EXIT } from './exit-codes.js'
 
 /** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     evaluateCommand(),
     segmentCommand(),
     offerCommand(),
+    templateCommand(),
   ]) {
     program.addCommand(command)
   }

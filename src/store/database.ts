@@ -25,6 +25,7 @@ import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
 import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
 import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
+import type { TemplatesTable } from './tables/templates.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -54,6 +55,7 @@ export interface Database {
   segment_members: SegmentMembersTable
   offers: OffersTable
   offer_outcomes: OfferOutcomesTable
+  templates: TemplatesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */

@@ -9,6 +9,7 @@ import * as dashboard0006 from './migrations/0006-dashboard.js'
 import * as interactMore0011 from './migrations/0011-interact-more.js'
 import * as segments0007 from './migrations/0007-segments.js'
 import * as offers0009 from './migrations/0009-offers.js'
+import * as templates0008 from './migrations/0008-templates.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -24,6 +25,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-interact-more': interactMore0011,
   '0007-segments': segments0007,
   '0009-offers': offers0009,
+  '0008-templates': templates0008,
 }
 
 export interface MigrationReport {
