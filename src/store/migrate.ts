@@ -68,15 +68,17 @@ const CONCURRENT_DROP_CODES = new Set(['3F000', '42P01'])
 /**
  * Kysely's migrator lists the tables of every schema of the database before it starts; a schema
  * another process drops meanwhile makes that listing fail. Nothing has been applied then, so the
- * run is simply tried again (three times at most).
+ * run is simply tried again, after a short and growing pause: another process dropping hundreds of
+ * schemas (a test run ending beside this one) keeps failing quick retries for a second or two.
  */
 async function migrateWithRetry(migrator: Migrator): ReturnType<Migrator['migrateToLatest']> {
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await migrator.migrateToLatest()
     const code = (outcome.error as { code?: unknown } | undefined)?.code
     const started = (outcome.results ?? []).length > 0
-    if (attempt >= 3 || started || typeof code !== 'string' || !CONCURRENT_DROP_CODES.has(code)) {
+    if (attempt >= 12 || started || typeof code !== 'string' || !CONCURRENT_DROP_CODES.has(code)) {
       return outcome
     }
+    await new Promise((resolve) => setTimeout(resolve, 25 * attempt))
   }
 }
