@@ -22,6 +22,9 @@ export const UNIQUE_KEYS = {
   consents: { columns: ['channel', 'topic'], newest: 'updated_at' },
   tasks: { columns: ['rule', 'dedupe_key'], newest: 'updated_at' },
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
+  // `newest` is the key itself, never greater on the other side: the survivor's assignment to a
+  // campaign always stands, and the merged customer's moves only where the survivor has none.
+  campaign_assignments: { columns: ['campaign_id'], newest: 'campaign_id' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
 >
@@ -42,6 +45,7 @@ export const MERGE_POLICIES = {
   contact_log: 'move',
   tasks: 'move-newest',
   scores: 'drop',
+  campaign_assignments: 'move-newest',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

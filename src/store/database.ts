@@ -23,6 +23,11 @@ import type {
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type {
+  CampaignAssignmentsTable,
+  CampaignsTable,
+  JobsTable,
+} from './tables/campaigns.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -48,6 +53,9 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  jobs: JobsTable
+  campaigns: CampaignsTable
+  campaign_assignments: CampaignAssignmentsTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -67,4 +75,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'contact_log',
   'tasks',
   'scores',
+  'campaign_assignments',
 ] as const satisfies readonly (keyof Database)[]

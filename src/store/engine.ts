@@ -25,6 +25,21 @@ export interface EngineCapabilities {
    * serialized already; PostgreSQL takes transaction-scoped advisory locks in a fixed order.
    */
   readonly lockKeys: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
+  /**
+   * Appended to the SELECT that picks rows for a worker to claim (job queues): PostgreSQL locks
+   * them with `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows without
+   * waiting; SQLite needs nothing, as `claimTransaction` holds its single write lock.
+   */
+  readonly skipLocked: string
+  /**
+   * Runs a claim (select the rows, mark them taken) as one transaction that no other writer can
+   * interleave with: PostgreSQL's ordinary transaction (with `skipLocked`), SQLite's
+   * `BEGIN IMMEDIATE`, which takes the write lock before anything is read.
+   */
+  readonly claimTransaction: <T>(
+    db: Kysely<Database>,
+    body: (trx: Kysely<Database>) => Promise<T>,
+  ) => Promise<T>
 }
 
 const SQLITE_CAPABILITIES: EngineCapabilities = {
@@ -34,6 +49,19 @@ const SQLITE_CAPABILITIES: EngineCapabilities = {
   greatest: 'max',
   least: 'min',
   lockKeys: () => Promise.resolve(),
+  skipLocked: '',
+  claimTransaction: (db, body) =>
+    db.connection().execute(async (connection) => {
+      await sql`BEGIN IMMEDIATE`.execute(connection)
+      try {
+        const result = await body(connection)
+        await sql`COMMIT`.execute(connection)
+        return result
+      } catch (error) {
+        await sql`ROLLBACK`.execute(connection)
+        throw error
+      }
+    }),
 }
 
 const POSTGRES_CAPABILITIES: EngineCapabilities = {
@@ -48,6 +76,8 @@ const POSTGRES_CAPABILITIES: EngineCapabilities = {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
       FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
   },
+  skipLocked: 'FOR UPDATE SKIP LOCKED',
+  claimTransaction: (db, body) => db.transaction().execute(body),
 }
 
 /** An open database: the query builder, what engine it is, and how to close it. */
