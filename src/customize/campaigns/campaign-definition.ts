@@ -71,50 +71,70 @@ export const CampaignInputSchema = z
   })
   .strict()
   .superRefine((input, ctx) => {
-    const needs = (field: 'templateName' | 'segmentId' | 'variants', why: string): void => {
-      if (input[field] === undefined) {
-        ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required: ${why}` })
-      }
-    }
-    const refuses = (field: 'templateName' | 'segmentId' | 'variants', why: string): void => {
-      if (input[field] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [field], message: `${field} is not used: ${why}` })
-      }
-    }
-    switch (input.strategy) {
-      case 'mass':
-      case 'one-to-one':
-        needs('templateName', `a ${input.strategy} campaign sends one template`)
-        refuses('segmentId', `a ${input.strategy} campaign targets every consenting customer`)
-        refuses('variants', 'variants belong to differentiated campaigns')
-        break
-      case 'concentrated':
-        needs('templateName', 'a concentrated campaign sends one template')
-        needs('segmentId', 'a concentrated campaign targets one segment')
-        refuses('variants', 'variants belong to differentiated campaigns')
-        break
-      case 'differentiated':
-        needs('variants', 'a differentiated campaign sends a template per segment')
-        refuses('templateName', 'each variant names its template')
-        refuses('segmentId', 'each variant names its segment')
-        if (input.variants !== undefined) {
-          const seen = new Set<string>()
-          input.variants.forEach((v, i) => {
-            if (seen.has(v.segmentId)) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['variants', i, 'segmentId'],
-                message: `segment ${v.segmentId} appears twice; the second would never match`,
-              })
-            }
-            seen.add(v.segmentId)
-          })
-        }
-        break
-    }
+    for (const issue of strategyIssues(input)) ctx.addIssue({ code: 'custom', ...issue })
   })
 export type CampaignInput = z.input<typeof CampaignInputSchema>
 export type CampaignSpec = z.output<typeof CampaignInputSchema>
+
+/**
+ * What a strategy requires and refuses of the other fields, as path + message pairs. Run by the
+ * schema, and on its own over raw input whose other fields failed, so that every problem is
+ * reported at once.
+ */
+export function strategyIssues(input: {
+  readonly strategy: CampaignStrategy
+  readonly templateName?: unknown
+  readonly segmentId?: unknown
+  readonly variants?: unknown
+}): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = []
+  type Field = 'templateName' | 'segmentId' | 'variants'
+  const needs = (field: Field, why: string): void => {
+    if (input[field] === undefined) {
+      issues.push({ path: [field], message: `${field} is required: ${why}` })
+    }
+  }
+  const refuses = (field: Field, why: string): void => {
+    if (input[field] !== undefined) {
+      issues.push({ path: [field], message: `${field} is not used: ${why}` })
+    }
+  }
+  switch (input.strategy) {
+    case 'mass':
+    case 'one-to-one':
+      needs('templateName', `a ${input.strategy} campaign sends one template`)
+      refuses('segmentId', `a ${input.strategy} campaign targets every consenting customer`)
+      refuses('variants', 'variants belong to differentiated campaigns')
+      break
+    case 'concentrated':
+      needs('templateName', 'a concentrated campaign sends one template')
+      needs('segmentId', 'a concentrated campaign targets one segment')
+      refuses('variants', 'variants belong to differentiated campaigns')
+      break
+    case 'differentiated':
+      needs('variants', 'a differentiated campaign sends a template per segment')
+      refuses('templateName', 'each variant names its template')
+      refuses('segmentId', 'each variant names its segment')
+      if (Array.isArray(input.variants)) {
+        const seen = new Set<unknown>()
+        input.variants.forEach((v: unknown, i) => {
+          const id =
+            typeof v === 'object' && v !== null
+              ? (v as { segmentId?: unknown }).segmentId
+              : undefined
+          if (id !== undefined && seen.has(id)) {
+            issues.push({
+              path: ['variants', i, 'segmentId'],
+              message: `segment ${JSON.stringify(id)} appears twice; the second would never match`,
+            })
+          }
+          seen.add(id)
+        })
+      }
+      break
+  }
+  return issues
+}
 
 /** A stored campaign. */
 export interface Campaign {

@@ -6,7 +6,9 @@ import type { CampaignAssignmentsTable } from '../../store/tables/campaigns.tabl
 import { assignHoldout, selectPilot } from './assign-holdout.js'
 import { recentActivity, strataOf } from './campaign-audience.js'
 import {
+  CAMPAIGN_STRATEGIES,
   CampaignInputSchema,
+  strategyIssues,
   campaignMessageKey,
   type Campaign,
   type CampaignStatus,
@@ -41,13 +43,21 @@ export async function createCampaign(
 ): Promise<Result<Campaign, CreateCampaignError>> {
   const parsed = CampaignInputSchema.safeParse(input)
   if (!parsed.success) {
-    return err({
-      type: 'invalid_campaign',
-      problems: parsed.error.issues.map((issue) => ({
-        path: issue.path.join('.'),
-        message: issue.message,
-      })),
-    })
+    const problems = parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }))
+    // The strategy's own rules do not run when other fields failed; run them here.
+    const raw =
+      typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}
+    const strategy = CAMPAIGN_STRATEGIES.find((s) => s === raw['strategy'])
+    if (strategy !== undefined) {
+      for (const issue of strategyIssues({ ...raw, strategy })) {
+        const path = issue.path.join('.')
+        if (!problems.some((p) => p.path === path)) problems.push({ path, message: issue.message })
+      }
+    }
+    return err({ type: 'invalid_campaign', problems })
   }
   const spec = parsed.data
   const plan = await planCampaign(deps, {
