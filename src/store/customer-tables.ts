@@ -22,6 +22,8 @@ export const UNIQUE_KEYS = {
   consents: { columns: ['channel', 'topic'], newest: 'updated_at' },
   tasks: { columns: ['rule', 'dedupe_key'], newest: 'updated_at' },
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
+  // Memberships of both customers: their union, one row per segment.
+  segment_members: { columns: ['segment_id'], newest: 'added_at' },
   // `newest` is the key itself, never greater on the other side: the survivor's assignment to a
   // campaign always stands, and the merged customer's moves only where the survivor has none.
   campaign_assignments: { columns: ['campaign_id'], newest: 'campaign_id' },
@@ -45,6 +47,7 @@ export const MERGE_POLICIES = {
   contact_log: 'move',
   tasks: 'move-newest',
   scores: 'drop',
+  segment_members: 'move-newest',
   campaign_assignments: 'move-newest',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 

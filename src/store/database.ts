@@ -23,6 +23,7 @@ import type {
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
 import type {
   CampaignAssignmentsTable,
   CampaignsTable,
@@ -53,6 +54,8 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  segments: SegmentsTable
+  segment_members: SegmentMembersTable
   jobs: JobsTable
   campaigns: CampaignsTable
   campaign_assignments: CampaignAssignmentsTable
@@ -75,5 +78,6 @@ export const CUSTOMER_KEYED_TABLES = [
   'contact_log',
   'tasks',
   'scores',
+  'segment_members',
   'campaign_assignments',
 ] as const satisfies readonly (keyof Database)[]

@@ -1,10 +1,24 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import type { Expression, RawBuilder, SqlBool } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 
 export const ENGINES = ['sqlite', 'postgres'] as const
 export type Engine = (typeof ENGINES)[number]
+
+/** What a JSON scalar is read as: text, a number, or a boolean as 1/0. */
+export const JSON_SCALAR_KINDS = ['text', 'number', 'boolean'] as const
+export type JsonScalarKind = (typeof JSON_SCALAR_KINDS)[number]
+
+/** Keys of a JSON path read by `jsonScalar`: bound as parameters, so held to safe characters. */
+const JSON_KEY = /^[A-Za-z0-9_$-]+$/
+
+function checkJsonPath(path: readonly string[]): void {
+  if (path.length === 0 || path.some((key) => !JSON_KEY.test(key))) {
+    throw new Error(`Invalid JSON path ${JSON.stringify(path)}: keys of [A-Za-z0-9_$-]`)
+  }
+}
 
 /**
  * What differs between the engines, as flags read by the code that needs them, so that no
@@ -40,6 +54,33 @@ export interface EngineCapabilities {
     db: Kysely<Database>,
     body: (trx: Kysely<Database>) => Promise<T>,
   ) => Promise<T>
+  /**
+   * Like `lockKeys`, but shared: holders of a shared lock run side by side and keep out only a
+   * holder of the exclusive lock on the same key (and wait for it).
+   */
+  readonly lockKeysShared: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
+  /**
+   * The scalar at a path of object keys in a text column holding JSON, as text, number or
+   * boolean (1/0); null when absent or of another JSON type, so comparing never fails on a
+   * value of the wrong type. The path is bound as a parameter.
+   */
+  readonly jsonScalar: (
+    json: Expression<string | null>,
+    path: readonly string[],
+    kind: JsonScalarKind,
+  ) => RawBuilder<string | number | null>
+  /** True when the JSON in a text column has a non-null value at the path. */
+  readonly jsonHas: (
+    json: Expression<string | null>,
+    path: readonly string[],
+  ) => RawBuilder<SqlBool>
+  /** Name of the 1-based substring position function (0 when absent): `instr` or `strpos`. */
+  readonly findText: 'instr' | 'strpos'
+}
+
+function sqliteJsonPath(path: readonly string[]): string {
+  checkJsonPath(path)
+  return `$${path.map((key) => `."${key}"`).join('')}`
 }
 
 const SQLITE_CAPABILITIES: EngineCapabilities = {
@@ -62,6 +103,21 @@ const SQLITE_CAPABILITIES: EngineCapabilities = {
         throw error
       }
     }),
+  lockKeysShared: () => Promise.resolve(),
+  jsonScalar: (json, path, kind) => {
+    const at = sqliteJsonPath(path)
+    switch (kind) {
+      case 'text':
+        return sql`(CASE WHEN json_type(${json}, ${at}) = 'text' THEN json_extract(${json}, ${at}) END)`
+      case 'number':
+        return sql`(CASE WHEN json_type(${json}, ${at}) IN ('integer', 'real') THEN json_extract(${json}, ${at}) END)`
+      case 'boolean':
+        return sql`(CASE json_type(${json}, ${at}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`
+    }
+  },
+  jsonHas: (json, path) =>
+    sql<SqlBool>`(coalesce(json_type(${json}, ${sqliteJsonPath(path)}), 'null') <> 'null')`,
+  findText: 'instr',
 }
 
 const POSTGRES_CAPABILITIES: EngineCapabilities = {
@@ -78,6 +134,37 @@ const POSTGRES_CAPABILITIES: EngineCapabilities = {
   },
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   claimTransaction: (db, body) => db.transaction().execute(body),
+  lockKeysShared: async (db, keys) => {
+    if (keys.length === 0) return
+    const sorted = [...new Set(keys)].sort()
+    await sql`SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0))
+      FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
+  },
+  jsonScalar: (json, path, kind) => {
+    checkJsonPath(path)
+    const value = sql`(${json})::jsonb #> ${[...path]}::text[]`
+    const text = sql`(${json})::jsonb #>> ${[...path]}::text[]`
+    switch (kind) {
+      case 'text':
+        return sql`(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${text} END)`
+      case 'number':
+        return sql`(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${text})::double precision END)`
+      case 'boolean':
+        return sql`(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (CASE WHEN ${text} = 'true' THEN 1 ELSE 0 END) END)`
+    }
+  },
+  jsonHas: (json, path) => {
+    checkJsonPath(path)
+    return sql<SqlBool>`(coalesce(jsonb_typeof((${json})::jsonb #> ${[...path]}::text[]), 'null') <> 'null')`
+  },
+  findText: 'strpos',
+}
+
+/** The capabilities of the engine behind a query builder (or a transaction of one). */
+export function capabilitiesOf(db: Kysely<Database>): EngineCapabilities {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? POSTGRES_CAPABILITIES
+    : SQLITE_CAPABILITIES
 }
 
 /** An open database: the query builder, what engine it is, and how to close it. */
