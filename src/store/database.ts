@@ -29,6 +29,7 @@ import type {
   CampaignsTable,
   JobsTable,
 } from './tables/campaigns.table.js'
+import type { TemplatesTable } from './tables/templates.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -59,6 +60,7 @@ export interface Database {
   jobs: JobsTable
   campaigns: CampaignsTable
   campaign_assignments: CampaignAssignmentsTable
+  templates: TemplatesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */

@@ -8,6 +8,7 @@ import * as interact0005 from './migrations/0005-interact.js'
 import * as dashboard0006 from './migrations/0006-dashboard.js'
 import * as segments0007 from './migrations/0007-segments.js'
 import * as campaigns0010 from './migrations/0010-campaigns.js'
+import * as templates0008 from './migrations/0008-templates.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -22,6 +23,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-dashboard': dashboard0006,
   '0007-segments': segments0007,
   '0010-campaigns': campaigns0010,
+  '0008-templates': templates0008,
 }
 
 export interface MigrationReport {

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest'
+import { sampleTemplateContext } from './context-schema.js'
+import { CustomerTraits } from './customer-traits.js'
+import { htmlToText } from './html-to-text.js'
+import { createTemplateSet } from './liquid-engine.js'
+import { compileMessageTemplate, renderMessage, type CompiledMessage } from './render-message.js'
+import type { TemplateContext } from './template-context.js'
+import type { TemplateDefinition } from './template-definition.js'
+import type { TemplateSettings } from './template-settings.js'
+
+const SETTINGS: TemplateSettings = {
+  shopName: 'Green Thumb',
+  shopUrl: 'https://green.example',
+  currency: 'EUR',
+  locale: 'en-GB',
+  timezone: 'UTC',
+}
+
+export function template(
+  name: string,
+  kind: TemplateDefinition['kind'],
+  html: string,
+  more: Partial<TemplateDefinition> = {},
+): TemplateDefinition {
+  return { name, kind, subject: null, html, text: null, layout: null, channel: null, ...more }
+}
+
+const LAYOUT = template(
+  'base',
+  'layout',
+  '<html><body>{% block %}{% endblock %}<footer>{% block footer %}{{ shop.name }}{% endblock %}</footer></body></html>',
+  { text: '{% block %}{% endblock %}\n-- {{ shop.name }}' },
+)
+const CARD = template('card', 'partial', '<li>{{ item.name }}: {{ item.price | money }}</li>', {
+  text: '* {{ item.name }}: {{ item.price | money }}',
+})
+
+function compile(t: TemplateDefinition, others: TemplateDefinition[] = [LAYOUT, CARD]) {
+  const set = createTemplateSet([...others, t], SETTINGS)
+  const compiled = compileMessageTemplate(set, t)
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.error.problems))
+  return compiled.value
+}
+
+const SHOP = { name: SETTINGS.shopName, url: SETTINGS.shopUrl, currency: SETTINGS.currency }
+
+function render(compiled: CompiledMessage, context: TemplateContext = sampleTemplateContext(SHOP)) {
+  const rendered = renderMessage(compiled, context)
+  if (!rendered.ok) throw new Error(JSON.stringify(rendered.error))
+  return rendered.value
+}
+
+function withCustomer(patch: Partial<TemplateContext['customer']>): TemplateContext {
+  const sample = sampleTemplateContext(SHOP)
+  return { ...sample, customer: { ...sample.customer, ...patch } }
+}
+
+describe('renderMessage', () => {
+  it('wraps a message in its layout, fills blocks and renders partials with the context', () => {
+    const compiled = compile(
+      template(
+        'hello',
+        'message',
+        '<p>Hi {{ customer.firstName }}</p><ul>{% for item in recommendations.forYou limit: 2 %}{% render "card", item: item %}{% endfor %}</ul>{% block footer %}Bye from {{ shop.name }}{% endblock %}',
+        {
+          subject: 'For you, {{ customer.firstName }}',
+          layout: 'base',
+          text: 'Hi {{ customer.firstName }}\n{% for item in recommendations.forYou limit: 2 %}{% render "card", item: item %}\n{% endfor %}',
+        },
+      ),
+    )
+    const out = render(compiled)
+    expect(out.subject).toBe('For you, Ada')
+    expect(out.html).toBe(
+      '<html><body><p>Hi Ada</p><ul><li>Rose pruner: €24.90</li><li>Watering can: €18.50</li></ul><footer>Bye from Green Thumb</footer></body></html>',
+    )
+    expect(out.text).toBe('Hi Ada\n* Rose pruner: €24.90\n* Watering can: €18.50\n\n-- Green Thumb')
+    expect(compiled.needs).toEqual({
+      value: false,
+      links: false,
+      forYou: true,
+      becauseYouBought: false,
+      discovery: false,
+    })
+  })
+
+  it('escapes customer-supplied traits in the HTML part but not in the text part', () => {
+    const compiled = compile(
+      template('x', 'message', '<p>{{ customer.firstName }} {{ customer.traits.bio }}</p>', {
+        text: '{{ customer.firstName }} {{ customer.traits.bio }}',
+        subject: '{{ customer.firstName }}',
+      }),
+    )
+    const context = withCustomer({
+      firstName: '<script>alert(1)</script>',
+      traits: new CustomerTraits({ bio: 'Tom & "Jerry"' }),
+    })
+    const out = render(compiled, context)
+    expect(out.html).toBe('<p>&lt;script&gt;alert(1)&lt;/script&gt; Tom &amp; &#34;Jerry&#34;</p>')
+    expect(out.html).not.toContain('<script>')
+    expect(out.text).toBe('<script>alert(1)</script> Tom & "Jerry"')
+    expect(out.subject).toBe('<script>alert(1)</script>')
+  })
+
+  it('reads a trait the customer lacks as nil, so default applies, while other names stay strict', () => {
+    const compiled = compile(
+      template('x', 'message', '{{ customer.traits.nickname | default: "friend" }}'),
+    )
+    expect(render(compiled).html).toBe('friend')
+    const strict = compile(
+      template(
+        'y',
+        'message',
+        '{% for item in recommendations.forYou %}{{ item.name }}{% endfor %}',
+      ),
+    )
+    const broken = withCustomer({})
+    const bad = {
+      ...broken,
+      recommendations: {
+        ...broken.recommendations,
+        forYou: [{ id: 'p' } as unknown as TemplateContext['recommendations']['forYou'][number]],
+      },
+    }
+    const result = renderMessage(strict, bad)
+    expect(result.ok).toBe(false)
+    if (!result.ok) {
+      expect(result.error.problem).toMatchObject({
+        type: 'unknown_variable',
+        part: 'html',
+        line: 1,
+        column: 44,
+        message: 'unknown variable item.name',
+      })
+    }
+  })
+
+  it('formats money in the customer currency and locale unless the filter names one', () => {
+    const compiled = compile(
+      template(
+        'm',
+        'message',
+        '{{ 12.5 | money }}|{{ 12.5 | money: "USD" }}|{{ 1234.5 | money: "JPY" }}|{{ customer.traits.none | money }}|{{ value.shareOfWallet | percent }}|{{ 0.256 | percent: 1 }}',
+      ),
+    )
+    expect(render(compiled).html).toBe('€12.50|US$12.50|JP¥1,235||65%|25.6%')
+    // The customer's locale and currency, as Intl formats them (its spaces are no-break ones).
+    const de = (currency: string, amount: number): string =>
+      new Intl.NumberFormat('de-DE', { style: 'currency', currency }).format(amount)
+    const pct = (share: number, digits: number): string =>
+      new Intl.NumberFormat('de-DE', {
+        style: 'percent',
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      }).format(share)
+    const german = withCustomer({ locale: 'de-DE', currency: 'CHF' })
+    expect(render(compiled, german).html).toBe(
+      [de('CHF', 12.5), de('USD', 12.5), de('JPY', 1234.5), '', pct(0.65, 0), pct(0.256, 1)].join(
+        '|',
+      ),
+    )
+    expect(de('CHF', 12.5)).toMatch(/^12,50\sCHF$/)
+  })
+
+  it("formats date in the settings' zone and local_date in the customer's", () => {
+    const compiled = compile(
+      template(
+        'd',
+        'message',
+        '{{ "2026-07-01T22:30:00Z" | date: "%Y-%m-%d %H:%M" }}|{{ "2026-07-01T22:30:00Z" | local_date: "%Y-%m-%d %H:%M" }}',
+      ),
+    )
+    expect(render(compiled, withCustomer({ timezone: 'Asia/Tokyo' })).html).toBe(
+      '2026-07-01 22:30|2026-07-02 07:30',
+    )
+    expect(render(compiled, withCustomer({ timezone: null })).html).toBe(
+      '2026-07-01 22:30|2026-07-01 22:30',
+    )
+  })
+
+  it('generates the text part from the HTML when there is none', () => {
+    const compiled = compile(
+      template(
+        'g',
+        'message',
+        '<h1>Hello {{ customer.firstName }}</h1><p>New: <a href="{{ shop.url }}/new?a=1&b=2">see them</a></p><ul><li>One</li><li>Two &amp; three</li></ul>',
+        { layout: 'base' },
+      ),
+    )
+    expect(render(compiled).text).toBe(
+      'Hello Ada\n\nNew: see them (https://green.example/new?a=1&b=2)\n\n- One\n- Two & three\n\nGreen Thumb',
+    )
+  })
+
+  it('refuses to compile a partial and reports parse errors of a message', () => {
+    const set = createTemplateSet([CARD], SETTINGS)
+    expect(compileMessageTemplate(set, CARD).ok).toBe(false)
+    const broken = compileMessageTemplate(set, template('b', 'message', 'ok\n  {% if x %}'))
+    expect(broken.ok).toBe(false)
+    if (!broken.ok) {
+      expect(broken.error.problems[0]).toMatchObject({
+        type: 'syntax',
+        part: 'html',
+        line: 2,
+        column: 3,
+      })
+    }
+  })
+})
+
+describe('htmlToText', () => {
+  it('drops head, styles and comments and decodes entities', () => {
+    expect(
+      htmlToText(
+        '<html><head><title>T</title><style>p{}</style></head><body><!-- c --><p>A&nbsp;&#38;&#x42;</p><br/>C</body></html>',
+      ),
+    ).toBe('A &B\n\nC')
+  })
+})
