@@ -1,4 +1,5 @@
 import type { Result } from '../../core/result.js'
+import type { OfferContext } from '../templates/template-context.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
 import type { sendMessage } from '../../interact/send-message.js'
 import type { QueueStore } from './job-queue.js'
@@ -44,8 +45,11 @@ export interface RenderFailure {
 /** What the campaign tells the template about itself, and the offer chosen per customer. */
 export interface RenderExtras {
   readonly campaign: { readonly id: string; readonly name: string }
+  /** Channel and topic the message goes out on (its unsubscribe link withdraws them). */
+  readonly channel: string
+  readonly topic: string
   /** One-to-one: each customer's next-best offer (null: none eligible). */
-  readonly offers?: ReadonlyMap<string, unknown>
+  readonly offers?: ReadonlyMap<string, OfferContext | null>
 }
 
 /** A template compiled once, rendered for many customers in batches. */
@@ -58,8 +62,12 @@ export interface PreparedTemplate {
 
 /** Stored Liquid templates, as campaigns use them (adapter over customize/templates). */
 export interface TemplateSource {
-  /** Problems of a template as a campaign would send it; empty when it is usable. */
-  check(name: string, path: string): Promise<CampaignProblem[]>
+  /**
+   * Problems of a template as a campaign would send it; empty when it is usable. `personal`:
+   * one-to-one (per-customer lists and offer); otherwise the template may use the customer's
+   * own fields (merge fields) but not recommendation lists: one message for all.
+   */
+  check(name: string, path: string, personal: boolean): Promise<CampaignProblem[]>
   prepare(name: string): Promise<Result<PreparedTemplate, InvalidCampaign>>
 }
 
@@ -68,6 +76,8 @@ export interface SegmentSource {
   find(segmentId: string): Promise<{ readonly id: string; readonly name: string } | null>
   /** Current members' customer ids. */
   members(segmentId: string): Promise<ReadonlySet<string>>
+  /** Recomputes the members from the rule (at launch, so the audience is as of then). */
+  refresh(segmentId: string, nowMs: number): Promise<void>
 }
 
 /** Next-best-offer for one-to-one campaigns (adapter over customize/offers). */
@@ -82,7 +92,7 @@ export interface OfferSource {
     customerIds: readonly string[],
     campaign: { readonly id: string; readonly name: string },
     nowMs: number,
-  ): Promise<Map<string, unknown>>
+  ): Promise<Map<string, OfferContext | null>>
 }
 
 /** What launching and executing campaigns needs. */

@@ -58,6 +58,7 @@ export function fixedSegments(
   return {
     find: (id) => Promise.resolve(id in segments ? { id, name: id } : null),
     members: (id) => Promise.resolve(new Set(segments[id] ?? [])),
+    refresh: () => Promise.resolve(),
   }
 }
 

@@ -232,6 +232,8 @@ async function processCampaignBatch(
         throw new InfrastructureError('template_invalid', template, { retryable: true })
       const extras = {
         campaign: { id: campaign.id, name: campaign.name },
+        channel: campaign.channel,
+        topic: campaign.topic,
         ...(campaign.strategy === 'one-to-one'
           ? { offers: await deps.offers.chooseBatch(ids, campaign, nowMs) }
           : {}),

@@ -8,6 +8,7 @@ import { recentActivity, strataOf } from './campaign-audience.js'
 import {
   CAMPAIGN_STRATEGIES,
   CampaignInputSchema,
+  segmentsOf,
   strategyIssues,
   campaignMessageKey,
   type Campaign,
@@ -106,6 +107,11 @@ export async function launchCampaign(
   if (campaign === null) return err({ type: 'not_found', campaignId })
   if (campaign.status !== 'draft' && campaign.status !== 'failed') {
     return err({ type: 'not_launchable', status: campaign.status })
+  }
+  // Segments as of the launch: recomputed from their rules, not as last refreshed.
+  for (const segmentId of segmentsOf(campaign)) {
+    if ((await deps.segments.find(segmentId)) !== null)
+      await deps.segments.refresh(segmentId, nowMs)
   }
   const plan = await planCampaign(deps, campaign)
   if (!plan.ok) return err(plan.error)

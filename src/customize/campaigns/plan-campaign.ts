@@ -42,8 +42,10 @@ export async function planCampaign(
   campaign.variants?.forEach((v, i) => {
     templatePaths.push([v.templateName, `variants.${i}.templateName`])
   })
-  for (const [name, path] of templatePaths)
-    problems.push(...(await deps.templates.check(name, path)))
+  const personal = campaign.strategy === 'one-to-one'
+  for (const [name, path] of templatePaths) {
+    problems.push(...(await deps.templates.check(name, path, personal)))
+  }
 
   const segmentPaths: [string, string][] = []
   if (campaign.segmentId !== null) segmentPaths.push([campaign.segmentId, 'segmentId'])
