@@ -28,6 +28,7 @@ import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 import { registerTemplateRoutes } from './routes/templates.routes.js'
+import { registerCampaignRoutes } from './routes/campaigns.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRecommendationRoutes(app, context)
   registerRecommenderModelRoutes(app, context)
   registerTemplateRoutes(app, context)
+  registerCampaignRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app

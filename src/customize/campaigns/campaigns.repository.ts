@@ -223,3 +223,19 @@ function toCampaign(row: Selectable<CampaignsTable>): Campaign {
     completedAt: row.completed_at,
   }
 }
+
+/** Customers of a campaign by `group:sendStatus`. */
+export async function campaignProgress(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('campaign_assignments')
+    .select(['grp', 'send_status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .groupBy(['grp', 'send_status'])
+    .execute()
+  const out: Record<string, number> = {}
+  for (const r of rows) out[`${r.grp}:${r.send_status}`] = r.n
+  return out
+}
