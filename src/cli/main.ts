@@ -14,6 +14,7 @@ import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
 import { trainCommand } from './commands/train.command.js'
+import { campaignCommand } from './commands/campaign.command.js'
 import { EXIT } from './exit-codes.js'
 
 /** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     recommendCommand(),
     trainCommand(),
     evaluateCommand(),
+    campaignCommand(),
   ]) {
     program.addCommand(command)
   }
