@@ -27,6 +27,7 @@ import { registerWebApp } from './web-app.js'
 import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
+import { registerSegmentRoutes } from './routes/segments.routes.js'
 import { registerTemplateRoutes } from './routes/templates.routes.js'
 import { registerCampaignRoutes } from './routes/campaigns.routes.js'
 
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRankedCustomerRoutes(app, context)
   registerRecommendationRoutes(app, context)
   registerRecommenderModelRoutes(app, context)
+  registerSegmentRoutes(app, context)
   registerTemplateRoutes(app, context)
   registerCampaignRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())

@@ -10,6 +10,7 @@ import { managerCommand } from './commands/manager.command.js'
 import { profileCommand } from './commands/profile.command.js'
 import { reportCommand } from './commands/report.command.js'
 import { scoreCommand } from './commands/score.command.js'
+import { segmentCommand } from './commands/segment.command.js'
 import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
     recommendCommand(),
     trainCommand(),
     evaluateCommand(),
+    segmentCommand(),
     campaignCommand(),
   ]) {
     program.addCommand(command)

@@ -18,6 +18,8 @@ export interface Config {
   readonly webhookUrl: string | null
   /** Key the webhook channel signs with (HMAC-SHA256); defaults to the signing secret. */
   readonly webhookSecret: string | null
+  /** Seconds between refreshes of due segments in `idic serve`; 0 turns them off. */
+  readonly segmentRefreshSeconds: number
 }
 
 /** Names of settings whose values must never be printed. */
@@ -46,6 +48,7 @@ const EnvSchema = z.object({
   IDIC_MAIL_FROM: z.string().min(3).default('idic <no-reply@localhost>'),
   IDIC_WEBHOOK_URL: z.url().optional(),
   IDIC_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  IDIC_SEGMENT_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 })
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
@@ -73,6 +76,7 @@ export function loadConfig(
     mailFrom: e.IDIC_MAIL_FROM,
     webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
     webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
+    segmentRefreshSeconds: e.IDIC_SEGMENT_REFRESH_SECONDS,
   })
 }
 

@@ -103,6 +103,11 @@ describeEachEngine('erasure', (current) => {
         created_at: clock.now(),
       })
       .execute()
+    // A segment membership, as customize/segments keeps them.
+    await deps.db
+      .insertInto('segment_members')
+      .values({ segment_id: 'seg_1', customer_id: customerId, added_at: clock.now() })
+      .execute()
     // The test only proves something if the customer has rows in every table first.
     for (const table of CUSTOMER_KEYED_TABLES) {
       expect({ table, rows: await rowsOf(store, table, customerId) }).not.toEqual({

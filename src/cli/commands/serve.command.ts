@@ -4,6 +4,7 @@ import { systemClock } from '../../core/clock.js'
 import { loadConfig, redactConfig } from '../../config/config.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
 import { isShopEmpty } from '../../identify/demo/load-demo-shop.js'
+import { startSegmentRefreshTimer } from '../../customize/segments/segment-refresh-timer.js'
 import { reportFailure } from '../command-context.js'
 import { buildInteractDeps } from '../../interact/interact-deps.js'
 import { closeChannels } from '../../interact/channel.js'
@@ -53,6 +54,20 @@ export function serveCommand(): Command {
             { store, clock: systemClock, config },
             { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } },
           )
+          const segmentTimer =
+            config.segmentRefreshSeconds > 0
+              ? startSegmentRefreshTimer({
+                  db: store.db,
+                  clock: systemClock,
+                  intervalSeconds: config.segmentRefreshSeconds,
+                  onRefreshed: (outcomes) => {
+                    app.log.info({ segments: outcomes }, 'segments refreshed')
+                  },
+                  onError: (error) => {
+                    app.log.error({ err: error }, 'segment refresh failed')
+                  },
+                })
+              : null
           // Campaign sends are worked off in this process every few seconds (IDIC_CAMPAIGN_WORKER_MS, 0: off).
           const workerMs = Number(process.env['IDIC_CAMPAIGN_WORKER_MS'] ?? 5000)
           const campaignInteract = await buildInteractDeps(store, systemClock, config)
@@ -77,6 +92,7 @@ export function serveCommand(): Command {
                 )
               : null
           const shutdown = (): void => {
+            segmentTimer?.stop()
             void (campaignWorker?.stop() ?? Promise.resolve())
               .then(() => closeChannels(campaignInteract.channels))
               .then(() => app.close())
