@@ -15,6 +15,7 @@ import { recommendCommand } from './commands/recommend.command.js'
 import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
 import { trainCommand } from './commands/train.command.js'
+import { templateCommand } from './commands/template.command.js'
 import { campaignCommand } from './commands/campaign.command.js'
 import { EXIT } from './exit-codes.js'
 
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
     recommendCommand(),
     trainCommand(),
     evaluateCommand(),
+    templateCommand(),
     segmentCommand(),
     campaignCommand(),
   ]) {
