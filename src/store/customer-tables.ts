@@ -27,6 +27,7 @@ export const UNIQUE_KEYS = {
   // `newest` is the key itself, never greater on the other side: the survivor's assignment to a
   // campaign always stands, and the merged customer's moves only where the survivor has none.
   campaign_assignments: { columns: ['campaign_id'], newest: 'campaign_id' },
+  offer_outcomes: { columns: ['idempotency_key'], newest: 'presented_at' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
 >
@@ -49,6 +50,7 @@ export const MERGE_POLICIES = {
   scores: 'drop',
   segment_members: 'move-newest',
   campaign_assignments: 'move-newest',
+  offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */

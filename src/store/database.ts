@@ -30,6 +30,7 @@ import type {
   JobsTable,
 } from './tables/campaigns.table.js'
 import type { TemplatesTable } from './tables/templates.table.js'
+import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -61,6 +62,8 @@ export interface Database {
   campaigns: CampaignsTable
   campaign_assignments: CampaignAssignmentsTable
   templates: TemplatesTable
+  offers: OffersTable
+  offer_outcomes: OfferOutcomesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -82,4 +85,5 @@ export const CUSTOMER_KEYED_TABLES = [
   'scores',
   'segment_members',
   'campaign_assignments',
+  'offer_outcomes',
 ] as const satisfies readonly (keyof Database)[]
