@@ -85,14 +85,23 @@ export interface OfferSource {
   /** Offers that could be chosen but must not be (a negative margin…). */
   problems(): Promise<CampaignProblem[]>
   /**
-   * Chooses each customer's offer and records it as presented (under the campaign), returning
-   * what the template's `offer` slot shows, or null when none is eligible.
+   * Chooses each customer's offer (Thompson sampling over expected value), returning what the
+   * template's `offer` slot shows, or null when none is eligible or worth making.
    */
   chooseBatch(
     customerIds: readonly string[],
     campaign: { readonly id: string; readonly name: string },
     nowMs: number,
   ): Promise<Map<string, OfferContext | null>>
+  /**
+   * Records the offers of the messages that went out as presented, under the campaign's
+   * message key per customer (a retried send records nothing twice).
+   */
+  recordPresented(
+    campaignId: string,
+    presented: readonly { readonly customerId: string; readonly offerId: string }[],
+    nowMs: number,
+  ): Promise<void>
 }
 
 /** What launching and executing campaigns needs. */

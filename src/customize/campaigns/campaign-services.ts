@@ -34,7 +34,7 @@ export function buildCampaignDeps(
       recommendations,
     }),
     segments: storedSegmentSource(store.db),
-    offers: storedOfferSource(),
+    offers: storedOfferSource(store, interact.clock, settings.shopUrl),
     send: sendMessage,
   }
 }

@@ -65,6 +65,7 @@ export function fixedSegments(
 export const NO_OFFERS: OfferSource = {
   problems: () => Promise.resolve([]),
   chooseBatch: (ids) => Promise.resolve(new Map(ids.map((id) => [id, null]))),
+  recordPresented: () => Promise.resolve(),
 }
 
 export interface CampaignFixture {

@@ -207,6 +207,7 @@ async function processCampaignBatch(
     else pending.push({ job, assignment })
   }
   const records: SendRecord[] = []
+  const presented: { customerId: string; offerId: string }[] = []
   const retry: { job: Job; error: string; retryable: boolean }[] = []
   const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
   for (const item of pending) {
@@ -227,16 +228,20 @@ async function processCampaignBatch(
     }
     const ids = items.map((i) => i.assignment.customerId)
     let rendered: Map<string, Result<RenderedContent, { type: string; message: string }>>
+    let offers: ReadonlyMap<string, { readonly id: string } | null> = new Map()
     try {
       if (typeof template === 'string')
         throw new InfrastructureError('template_invalid', template, { retryable: true })
+      const chosen =
+        campaign.strategy === 'one-to-one'
+          ? await deps.offers.chooseBatch(ids, campaign, nowMs)
+          : null
+      offers = chosen ?? offers
       const extras = {
         campaign: { id: campaign.id, name: campaign.name },
         channel: campaign.channel,
         topic: campaign.topic,
-        ...(campaign.strategy === 'one-to-one'
-          ? { offers: await deps.offers.chooseBatch(ids, campaign, nowMs) }
-          : {}),
+        ...(chosen === null ? {} : { offers: chosen }),
       }
       rendered = await template.renderBatch(ids, extras)
     } catch (error) {
@@ -274,7 +279,12 @@ async function processCampaignBatch(
           idempotencyKey: campaignMessageKey(campaign.id, customerId),
         })
         if (result.ok && result.value.duplicate) report.duplicates++
-        records.push(sendRecordOf(customerId, result, deps.interact.clock.now()))
+        const record = sendRecordOf(customerId, result, deps.interact.clock.now())
+        records.push(record)
+        const offer = offers.get(customerId)
+        if (offer != null && (record.status === 'sent' || record.status === 'held')) {
+          presented.push({ customerId, offerId: offer.id })
+        }
         finished.push(item.job)
       } catch (error) {
         retry.push({ job: item.job, error: describeError(error), retryable: true })
@@ -282,6 +292,7 @@ async function processCampaignBatch(
     }
   }
   // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
+  await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
   await recordSends(db, campaign.id, records)
   for (const r of records) {
     if (r.status === 'sent') report.sent++
