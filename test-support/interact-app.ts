@@ -19,9 +19,15 @@ export interface InteractApp extends SendFixture {
 export async function startInteractApp(
   store: Store,
   options: Parameters<typeof sendFixture>[1] = {},
+  /** More settings, as environment variables (IDIC_CONSENT_CATEGORIES …). */
+  env: Readonly<Record<string, string>> = {},
 ): Promise<InteractApp> {
   const fixture = await sendFixture(store, options)
-  const config = loadConfig({ IDIC_SECRET: TEST_SECRET, IDIC_PUBLIC_URL: 'http://idic.test' })
+  const config = loadConfig({
+    IDIC_SECRET: TEST_SECRET,
+    IDIC_PUBLIC_URL: 'http://idic.test',
+    ...env,
+  })
   const app = await buildApp({
     store,
     clock: fixture.clock,

@@ -34,6 +34,8 @@ export async function sendFixture(
   store: Store,
   options: {
     refuseSmtp?: boolean
+    /** SMTP reply code of the n-th RCPT TO (null or 250 accepts). */
+    smtpRcptReply?: (n: number) => number | null
     webhookStatus?: number
     /** Status per request number (1-based), for receivers that recover. */
     webhookRespond?: (n: number) => number
@@ -42,7 +44,10 @@ export async function sendFixture(
   } = {},
 ): Promise<SendFixture> {
   const clock = manualClock(FIXTURE_START)
-  const smtp = await startSmtpSink({ refuse: options.refuseSmtp ?? false })
+  const smtp = await startSmtpSink({
+    refuse: options.refuseSmtp ?? false,
+    ...(options.smtpRcptReply === undefined ? {} : { rcptReply: options.smtpRcptReply }),
+  })
   const hook = await startHttpSink(options.webhookRespond ?? (() => options.webhookStatus ?? 200))
   const sleeps: number[] = []
   const deps: InteractDeps = {

@@ -16,16 +16,28 @@ export interface SmtpSink {
 
 /**
  * A real SMTP server on 127.0.0.1 (random port) that keeps what it receives. `refuse` makes it
- * answer every RCPT TO with 550, like a server that does not accept the recipient.
+ * answer every RCPT TO with 550, like a server that does not accept the recipient; `rcptReply`
+ * gives the reply code of the n-th RCPT TO (1-based; null or 250 accepts), e.g. 451 first to
+ * greylist, then accept.
  */
-export async function startSmtpSink(options: { refuse?: boolean } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  options: { refuse?: boolean; rcptReply?: (n: number) => number | null } = {},
+): Promise<SmtpSink> {
   const received: ReceivedMail[] = []
+  let rcpts = 0
   const config: SMTPServerOptions = {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     logger: false,
     onRcptTo(address, _session, callback) {
+      rcpts += 1
+      const code = options.rcptReply?.(rcpts) ?? null
+      if (code !== null && code !== 250) {
+        const text = code < 500 ? 'Greylisted, try again later' : 'Mailbox unavailable'
+        callback(Object.assign(new Error(`${text} (${address.address})`), { responseCode: code }))
+        return
+      }
       if (options.refuse === true) {
         const error = Object.assign(new Error(`Mailbox ${address.address} unavailable`), {
           responseCode: 550,

@@ -21,7 +21,7 @@ export interface AppDeps {
   readonly config: Config
   /** Outbound channels; by default built from the config (SMTP, webhook) plus the in-app inbox. */
   readonly channels?: ChannelSet
-  /** Frequency caps and quiet hours; DEFAULT_CONTACT_POLICY when absent. */
+  /** Frequency caps and quiet hours; the config's (IDIC_FREQUENCY_CAPS …) when absent. */
   readonly contactPolicy?: ContactPolicy
 }
 

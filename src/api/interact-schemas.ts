@@ -33,7 +33,7 @@ export const DeliverySchema = z
     channel: z.string(),
     status: z
       .string()
-      .describe('queued, held, sent, delivered, failed, dead, dropped, opened, clicked'),
+      .describe('queued, held, sent, delivered, failed, dead, dropped, opened, clicked, converted'),
     address: z.string().nullable(),
     attempts: z.number(),
     holdReason: z.string().nullable().describe('frequency_cap or quiet_hours'),
@@ -46,6 +46,9 @@ export const DeliverySchema = z
           at: z.number(),
           error: z.string().optional(),
           reason: z.string().optional(),
+          orderId: z.string().optional(),
+          revenue: z.number().optional(),
+          currency: z.string().optional(),
         }),
       )
       .readonly(),
@@ -55,8 +58,45 @@ export const DeliverySchema = z
     failedAt: z.number().nullable(),
     openedAt: z.number().nullable(),
     clickedAt: z.number().nullable(),
+    conversion: z
+      .object({
+        at: z.number().describe('when the order was placed'),
+        orderId: z.string(),
+        revenue: z.number(),
+        currency: z.string(),
+      })
+      .nullable()
+      .describe(
+        "the order credited to this marketing message: an order is credited to the customer's most recent unconverted marketing delivery sent within the attribution window before it",
+      ),
   })
   .meta({ id: 'Delivery' })
+
+const ReportCounts = {
+  sent: z.number().int(),
+  opened: z.number().int().describe('opened or clicked'),
+  clicked: z.number().int(),
+  converted: z.number().int(),
+  revenue: z
+    .array(z.object({ currency: z.string(), amount: z.number() }))
+    .readonly()
+    .describe('revenue of the credited orders, per currency'),
+  openRate: z.number(),
+  clickRate: z.number(),
+  conversionRate: z.number(),
+}
+
+export const DeliveryReportSchema = z
+  .object({
+    from: z.number(),
+    to: z.number(),
+    kind: z.enum(['marketing', 'all']),
+    rows: z
+      .array(z.object({ channel: z.string(), topic: z.string().nullable(), ...ReportCounts }))
+      .readonly(),
+    total: z.object(ReportCounts),
+  })
+  .meta({ id: 'DeliveryReport' })
 
 export const ConsentSchema = z
   .object({
@@ -103,6 +143,9 @@ export function deliveryBody(d: Delivery): z.infer<typeof DeliverySchema> {
       at: h.at,
       ...(h.error === undefined ? {} : { error: h.error }),
       ...(h.reason === undefined ? {} : { reason: h.reason }),
+      ...(h.orderId === undefined ? {} : { orderId: h.orderId }),
+      ...(h.revenue === undefined ? {} : { revenue: h.revenue }),
+      ...(h.currency === undefined ? {} : { currency: h.currency }),
     })),
     queuedAt: d.queuedAt,
     sentAt: d.sentAt,
@@ -110,6 +153,7 @@ export function deliveryBody(d: Delivery): z.infer<typeof DeliverySchema> {
     failedAt: d.failedAt,
     openedAt: d.openedAt,
     clickedAt: d.clickedAt,
+    conversion: d.conversion,
   }
 }
 

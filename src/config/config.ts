@@ -1,4 +1,11 @@
 import { z } from 'zod'
+import {
+  DEFAULT_CONSENT_CATEGORIES,
+  parseConsentCategories,
+  type ConsentCategoryMap,
+} from '../interact/consent-categories.js'
+import { parseContactPolicy } from '../interact/contact-policy-settings.js'
+import type { ContactPolicy } from '../interact/contact-pressure.js'
 
 /** Settings read once from the environment (and flags), validated and frozen. */
 export interface Config {
@@ -18,6 +25,12 @@ export interface Config {
   readonly webhookUrl: string | null
   /** Key the webhook channel signs with (HMAC-SHA256); defaults to the signing secret. */
   readonly webhookSecret: string | null
+  /** An order this long after a marketing message is credited to it (conversion). */
+  readonly attributionWindowMs: number
+  /** Consent categories (Segment consent events) and the channels and topics they answer for. */
+  readonly consentCategories: ConsentCategoryMap
+  /** Frequency caps, quiet hours, wait or drop, default time zone for marketing messages. */
+  readonly contactPolicy: ContactPolicy
   /** Seconds between refreshes of due segments in `idic serve`; 0 turns them off. */
   readonly segmentRefreshSeconds: number
 }
@@ -48,8 +61,34 @@ const EnvSchema = z.object({
   IDIC_MAIL_FROM: z.string().min(3).default('idic <no-reply@localhost>'),
   IDIC_WEBHOOK_URL: z.url().optional(),
   IDIC_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  IDIC_ATTRIBUTION_WINDOW_DAYS: z.coerce
+    .number()
+    .positive('must be more than 0 days')
+    .max(365, 'must be at most 365 days')
+    .default(7),
+  IDIC_CONSENT_CATEGORIES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_CONSENT_CATEGORIES
+      const parsed = parseConsentCategories(text)
+      if (parsed.ok) return parsed.value
+      ctx.addIssue({ code: 'custom', message: parsed.error.message })
+      return z.NEVER
+    }),
+  IDIC_FREQUENCY_CAPS: z.string().optional(),
+  IDIC_QUIET_HOURS: z.string().optional(),
+  IDIC_ON_LIMIT: z.string().optional(),
+  IDIC_DEFAULT_TIMEZONE: z.string().optional(),
   IDIC_SEGMENT_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 })
+
+const POLICY_VARIABLES = {
+  caps: 'IDIC_FREQUENCY_CAPS',
+  quietHours: 'IDIC_QUIET_HOURS',
+  onLimit: 'IDIC_ON_LIMIT',
+  defaultTimeZone: 'IDIC_DEFAULT_TIMEZONE',
+} as const
 
 export type ConfigOverrides = Partial<Pick<Config, 'databaseUrl' | 'host' | 'port' | 'logLevel'>>
 
@@ -64,6 +103,16 @@ export function loadConfig(
     throw new Error(`Invalid configuration: ${problems.join('; ')}`)
   }
   const e = parsed.data
+  const policy = parseContactPolicy({
+    caps: e.IDIC_FREQUENCY_CAPS,
+    quietHours: e.IDIC_QUIET_HOURS,
+    onLimit: e.IDIC_ON_LIMIT,
+    defaultTimeZone: e.IDIC_DEFAULT_TIMEZONE,
+  })
+  if (!policy.ok) {
+    const { setting, message } = policy.error
+    throw new Error(`Invalid configuration: ${POLICY_VARIABLES[setting]}: ${message}`)
+  }
   const port = overrides.port ?? e.IDIC_PORT
   return Object.freeze({
     databaseUrl: overrides.databaseUrl ?? e.IDIC_DATABASE_URL,
@@ -76,6 +125,9 @@ export function loadConfig(
     mailFrom: e.IDIC_MAIL_FROM,
     webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
     webhookSecret: e.IDIC_WEBHOOK_SECRET ?? null,
+    attributionWindowMs: Math.round(e.IDIC_ATTRIBUTION_WINDOW_DAYS * 86_400_000),
+    consentCategories: e.IDIC_CONSENT_CATEGORIES,
+    contactPolicy: policy.value,
     segmentRefreshSeconds: e.IDIC_SEGMENT_REFRESH_SECONDS,
   })
 }

@@ -26,7 +26,14 @@ export interface IngestDeps {
    * later stage can project them (Interact turns dialogue events into thread messages).
    */
   readonly onStored?: StoredEventsHook
+  /**
+   * A later stage's own check of a valid event (Interact: consent events must say what they
+   * mean); a rejection is reported with the event's index like any other, the rest is stored.
+   */
+  readonly validate?: EventCheck
 }
+
+export type EventCheck = (event: NormalizedEvent) => EventRejection | null
 
 export type StoredEventsHook = (
   db: Kysely<Database>,
@@ -92,6 +99,11 @@ export async function ingestEvents(
     const result = validateSegmentEvent(raw, options.impliedType)
     if (!result.ok) {
       rejected.push({ index, messageId: messageIdOf(raw), ...result.rejection })
+      return
+    }
+    const refused = deps.validate?.(result.event) ?? null
+    if (refused !== null) {
+      rejected.push({ index, messageId: messageIdOf(raw), ...refused })
       return
     }
     const messageId = result.event.messageId ?? newId('gen', receivedAt)

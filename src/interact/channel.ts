@@ -36,7 +36,9 @@ export interface AttemptRecord {
  * - `sent`: handed to the next hop (an SMTP relay accepted it);
  * - `delivered`: the far end confirmed it (webhook 2xx, in-app inbox);
  * - `failed`: refused for good (SMTP 5xx, webhook 4xx, bad address);
- * - `dead`: still failing after the last retry (dead-lettered).
+ * - `dead`: a transient failure (SMTP 4xx, webhook 5xx, connection error, timeout) still failing
+ *   after the channel's own quick retries (none for email). The caller holds the delivery for
+ *   its later rounds (RetryPolicy) and dead-letters it after the last.
  */
 export interface ChannelOutcome {
   readonly status: 'sent' | 'delivered' | 'failed' | 'dead'

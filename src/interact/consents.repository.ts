@@ -55,6 +55,38 @@ export async function setConsent(
   }
 }
 
+/**
+ * Records an answer given at `atMs` (an event's own time) unless the stored answer for the
+ * channel and topic is newer: events that arrive late or out of order never override a later
+ * answer. Returns whether it was recorded.
+ */
+export async function recordConsentAt(
+  db: Kysely<Database>,
+  customerId: string,
+  change: ConsentChange,
+  atMs: number,
+): Promise<boolean> {
+  const row = {
+    customer_id: customerId,
+    channel: change.channel,
+    topic: change.topic,
+    granted: change.granted ? 1 : 0,
+    source: change.source,
+    updated_at: atMs,
+  }
+  const result = await db
+    .insertInto('consents')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['customer_id', 'channel', 'topic'])
+        .doUpdateSet({ granted: row.granted, source: row.source, updated_at: row.updated_at })
+        .where('consents.updated_at', '<=', atMs),
+    )
+    .executeTakeFirst()
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
+}
+
 export async function listConsents(
   db: Kysely<Database>,
   customerId: string,

@@ -12,6 +12,7 @@ export const DELIVERY_STATUSES = [
   'dropped',
   'opened',
   'clicked',
+  'converted',
 ] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
@@ -20,6 +21,18 @@ export interface DeliveryTransition {
   readonly at: number
   readonly error?: string
   readonly reason?: string
+  /** `converted`: the credited order and its revenue. */
+  readonly orderId?: string
+  readonly revenue?: number
+  readonly currency?: string
+}
+
+/** The order a marketing delivery is credited with (see attributeConversions). */
+export interface Conversion {
+  readonly at: number
+  readonly orderId: string
+  readonly revenue: number
+  readonly currency: string
 }
 
 export interface Delivery {
@@ -40,9 +53,11 @@ export interface Delivery {
   readonly failedAt: number | null
   readonly openedAt: number | null
   readonly clickedAt: number | null
+  readonly conversion: Conversion | null
 }
 
-type TimeColumn = 'sent_at' | 'delivered_at' | 'failed_at' | 'opened_at' | 'clicked_at'
+type TimeColumn =
+  'sent_at' | 'delivered_at' | 'failed_at' | 'opened_at' | 'clicked_at' | 'converted_at'
 
 const TIME_COLUMN: Partial<Record<DeliveryStatus, TimeColumn>> = {
   sent: 'sent_at',
@@ -51,10 +66,14 @@ const TIME_COLUMN: Partial<Record<DeliveryStatus, TimeColumn>> = {
   dead: 'failed_at',
   opened: 'opened_at',
   clicked: 'clicked_at',
+  converted: 'converted_at',
 }
 
-/** Opened and clicked come after delivery; they never move a delivery back. */
-const ENGAGEMENT: readonly string[] = ['opened', 'clicked']
+/**
+ * Opened, clicked and converted come after delivery, in that order; a later engagement never
+ * moves a delivery back (an open recorded after the conversion keeps it converted).
+ */
+const ENGAGEMENT: readonly string[] = ['opened', 'clicked', 'converted']
 
 export function toDelivery(row: DeliveriesTable): Delivery {
   return {
@@ -75,6 +94,15 @@ export function toDelivery(row: DeliveriesTable): Delivery {
     failedAt: row.failed_at,
     openedAt: row.opened_at,
     clickedAt: row.clicked_at,
+    conversion:
+      row.converted_at === null || row.conversion_order_id === null
+        ? null
+        : {
+            at: row.converted_at,
+            orderId: row.conversion_order_id,
+            revenue: row.conversion_revenue ?? 0,
+            currency: row.conversion_currency ?? '',
+          },
   }
 }
 
@@ -132,12 +160,12 @@ export async function recordTransitions(
   for (const t of transitions) {
     if (t.status === 'attempt_failed') continue
     const column = TIME_COLUMN[t.status]
-    if (column !== undefined && (delivery[camel(column)] ?? null) === null) update[column] = t.at
+    if (column !== undefined && timeOf(delivery, column) === null) update[column] = t.at
   }
   if (last.status !== 'attempt_failed') {
     const keepStatus =
       ENGAGEMENT.includes(last.status) &&
-      (delivery.status === 'clicked' || (delivery.status === 'opened' && last.status === 'opened'))
+      ENGAGEMENT.indexOf(delivery.status) >= ENGAGEMENT.indexOf(last.status)
     if (!keepStatus) update.status = last.status
   }
   if (patch.attempts !== undefined) update.attempts = patch.attempts
@@ -162,7 +190,11 @@ export async function recordTransitions(
 
 type TimeField = 'sentAt' | 'deliveredAt' | 'failedAt' | 'openedAt' | 'clickedAt'
 
-function camel(column: TimeColumn): TimeField {
+function timeOf(delivery: Delivery, column: TimeColumn): number | null {
+  return column === 'converted_at' ? (delivery.conversion?.at ?? null) : delivery[camel(column)]
+}
+
+function camel(column: Exclude<TimeColumn, 'converted_at'>): TimeField {
   switch (column) {
     case 'sent_at':
       return 'sentAt'

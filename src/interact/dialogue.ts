@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js'
 import { parseJsonObject, type JsonObject } from '../core/json.js'
 import { err, ok, type Result } from '../core/result.js'
 import { findCustomerId } from '../identify/customer-profile.js'
+import type { EventRejection, NormalizedEvent } from '../identify/segment-event.js'
 import type { Database } from '../store/database.js'
 import type { ChannelName } from './channel.js'
 import {
@@ -43,6 +44,25 @@ const DIALOGUE_NAMES = Object.keys(DIALOGUE_EVENTS)
 function dialogueKindOf(name: string | null): InboundKind | null {
   if (name === null) return null
   return (DIALOGUE_EVENTS as Readonly<Record<string, InboundKind>>)[name] ?? null
+}
+
+/**
+ * Refuses a dialogue event whose rating is not one (ingestion rejects it with its index and this
+ * reason): `Customer Rated` needs `properties.rating` from 1 to 5, as the API does, and a rating
+ * sent with any other dialogue event must be one too. Other events pass.
+ */
+export function checkDialogueEvent(event: NormalizedEvent): EventRejection | null {
+  if (event.type !== 'track') return null
+  const kind = dialogueKindOf(event.name)
+  if (kind === null) return null
+  const rating = event.properties['rating']
+  if (rating === undefined && kind !== 'rating') return null
+  if (typeof rating === 'number' && rating >= 1 && rating <= 5) return null
+  return {
+    code: 'invalid_event',
+    message: 'properties.rating: must be a number from 1 to 5',
+    path: 'properties.rating',
+  }
 }
 
 /**

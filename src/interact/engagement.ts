@@ -87,7 +87,7 @@ export async function listInbox(
     .where('messages.customer_id', '=', customerId)
     .where('messages.channel', '=', 'in_app')
     .where('messages.direction', '=', 'outbound')
-    .where('deliveries.status', 'in', ['delivered', 'opened', 'clicked'])
+    .where('deliveries.status', 'in', ['delivered', 'opened', 'clicked', 'converted'])
   if (options.unreadOnly === true) query = query.where('messages.read_at', 'is', null)
   const rows = await query
     .orderBy('messages.created_at', 'desc')

@@ -18,8 +18,9 @@ export interface InteractDeps {
   readonly policy: ContactPolicy
   /**
    * Later rounds for a delivery whose channel gave up after its own quick retries (a webhook
-   * still answering 500): it is held and tried again after `baseDelayMs`, doubling each round,
-   * and dead-lettered after `rounds` rounds. Default: one round (dead at once).
+   * still answering 500; an SMTP server answering 4xx, unreachable or timing out): it is held
+   * and tried again after `baseDelayMs`, doubling each round, and dead-lettered after `rounds`
+   * rounds. Default: one round (dead at once).
    */
   readonly retry?: RetryPolicy
 }
@@ -43,12 +44,14 @@ export interface InteractSettings {
   readonly mailFrom: string
   readonly webhookUrl: string | null
   readonly webhookSecret: string | null
+  /** Caps, quiet hours and the like; DEFAULT_CONTACT_POLICY when absent. */
+  readonly contactPolicy?: ContactPolicy
 }
 
 /**
  * Interact's deps from settings: the in-app inbox always, email when an SMTP URL is set, the
- * webhook when a URL is set (signed with its own secret or the signing secret). `channels` and
- * `policy` replace the defaults (tests, embedding).
+ * webhook when a URL is set (signed with its own secret or the signing secret), the contact
+ * policy of the settings. `channels` and `policy` replace them (tests, embedding).
  */
 export async function buildInteractDeps(
   store: Store,
@@ -88,7 +91,7 @@ export async function buildInteractDeps(
     clock,
     channels,
     links: createMessageLinks(settings.publicUrl, secret, clock),
-    policy: overrides.policy ?? DEFAULT_CONTACT_POLICY,
+    policy: overrides.policy ?? settings.contactPolicy ?? DEFAULT_CONTACT_POLICY,
     retry: DEFAULT_RETRY_POLICY,
   }
 }

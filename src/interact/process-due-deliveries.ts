@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ChannelName } from './channel.js'
 import { decideContact, type PressureDecision } from './contact-pressure.js'
 import { effectiveConsent, listConsents } from './consents.repository.js'
@@ -21,7 +22,10 @@ export const STALE_QUEUED_MS = 10 * 60_000
  * Sends held deliveries whose time has come, re-checking consent (it may have been withdrawn
  * while the message waited) and contact pressure, and picks up deliveries left `queued` by a
  * process that died before handing them to the channel. Never throws halfway: each delivery's
- * outcome is reported, a failure included (status `error`, left for the next run).
+ * outcome is reported, a failure included (status `error`, picked up again as a stale queued
+ * delivery). Safe to run in several processes at once: each delivery is claimed (moved to
+ * `queued` if nobody changed it since it was read) before it is sent, and one claimed by
+ * another run is skipped, so no message goes out twice.
  */
 export async function processDueDeliveries(
   deps: InteractDeps,
@@ -43,6 +47,7 @@ export async function processDueDeliveries(
   const reports: DueDeliveryReport[] = []
   for (const row of rows) {
     const delivery = toDelivery(row)
+    if (!(await claim(deps, row.status, row.updated_at, delivery, now))) continue
     try {
       const { status, reason } = await processOne(deps, delivery, now)
       reports.push({ deliveryId: delivery.id, customerId: delivery.customerId, status, reason })
@@ -57,6 +62,55 @@ export async function processDueDeliveries(
     }
   }
   return reports
+}
+
+/** Takes a due delivery for this run, unless another run changed it since it was read. */
+async function claim(
+  deps: InteractDeps,
+  status: string,
+  updatedAt: number,
+  delivery: Delivery,
+  now: number,
+): Promise<boolean> {
+  const result = await deps.db
+    .updateTable('deliveries')
+    .set({ status: 'queued', updated_at: now })
+    .where('customer_id', '=', delivery.customerId)
+    .where('id', '=', delivery.id)
+    .where('status', '=', status)
+    .where('updated_at', '=', updatedAt)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/**
+ * Runs processDueDeliveries every `everyMs` until `signal` aborts (a worker: `idic deliveries
+ * process --watch`); each round's report goes to `onRound`. A round that fails as a whole (the
+ * database is away) is reported through `onError` and the next round tries again.
+ */
+export async function watchDueDeliveries(
+  deps: InteractDeps,
+  options: {
+    readonly everyMs: number
+    readonly signal: AbortSignal
+    readonly limit?: number
+    readonly onRound: (reports: readonly DueDeliveryReport[]) => void
+    readonly onError: (error: unknown) => void
+  },
+): Promise<void> {
+  while (!options.signal.aborted) {
+    try {
+      options.onRound(
+        await processDueDeliveries(
+          deps,
+          options.limit === undefined ? {} : { limit: options.limit },
+        ),
+      )
+    } catch (error) {
+      options.onError(error)
+    }
+    await sleep(options.everyMs, undefined, { signal: options.signal }).catch(() => undefined)
+  }
 }
 
 async function processOne(

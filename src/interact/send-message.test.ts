@@ -4,6 +4,8 @@ import { addCustomer } from '../../test-support/interact-fixture.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { headerOf } from '../../test-support/smtp-sink.js'
 import { setConsent } from './consents.repository.js'
+import { getDelivery } from './deliveries.repository.js'
+import { DEFAULT_RETRY_POLICY } from './interact-deps.js'
 import { STALE_QUEUED_MS, processDueDeliveries } from './process-due-deliveries.js'
 import { sendMessage } from './send-message.js'
 
@@ -277,5 +279,70 @@ describeEachEngine('sending messages', (current) => {
     clock.advance(300_000)
     const [last] = await processDueDeliveries(downDeps)
     expect(last).toMatchObject({ status: 'dead', reason: 'gave up after 1 attempts: HTTP 500' })
+  })
+
+  it('holds an email the SMTP server answers 451 for the retry rounds, then sends it', async () => {
+    const { deps, clock, smtp, customerId } = await setup({
+      smtpRcptReply: (n) => (n === 1 ? 451 : null),
+    })
+    const retrying = { ...deps, retry: DEFAULT_RETRY_POLICY }
+    await setConsent(
+      deps.db,
+      customerId,
+      { channel: 'email', topic: 'news', granted: true, source: 'test' },
+      clock.now(),
+    )
+    const first = await sendMessage(retrying, marketing)
+    if (!first.ok) throw new Error('no delivery')
+    expect(first.value.delivery).toMatchObject({
+      status: 'held',
+      holdReason: 'retry',
+      attempts: 1,
+      nextAttemptAt: clock.now() + DEFAULT_RETRY_POLICY.baseDelayMs,
+    })
+    expect(first.value.delivery.lastError).toMatch(/^SMTP 451: /)
+    expect(first.value.delivery.history.map((h) => h.status)).toEqual([
+      'queued',
+      'attempt_failed',
+      'held',
+    ])
+    expect(smtp.received).toHaveLength(0)
+    expect(await deps.db.selectFrom('contact_log').selectAll().execute()).toEqual([])
+    expect(await processDueDeliveries(retrying)).toEqual([])
+    clock.advance(DEFAULT_RETRY_POLICY.baseDelayMs)
+    expect(await processDueDeliveries(retrying)).toMatchObject([{ status: 'sent' }])
+    expect(smtp.received).toHaveLength(1)
+    expect(await deps.db.selectFrom('contact_log').selectAll().execute()).toHaveLength(1)
+  })
+
+  it('dead-letters an email still answered 4xx after the last round; a 5xx fails at once', async () => {
+    const { deps, clock, smtp } = await setup({
+      smtpRcptReply: (n) => (n <= 4 ? 452 : 550),
+    })
+    const retrying = { ...deps, retry: DEFAULT_RETRY_POLICY }
+    const first = await sendMessage(retrying, { ...marketing, kind: 'transactional' })
+    if (!first.ok) throw new Error('no delivery')
+    const delays: number[] = []
+    let delivery = first.value.delivery
+    while (delivery.status === 'held' && delivery.nextAttemptAt !== null) {
+      delays.push(delivery.nextAttemptAt - clock.now())
+      clock.set(delivery.nextAttemptAt)
+      await processDueDeliveries(retrying)
+      const reloaded = await getDelivery(deps.db, delivery.customerId, delivery.id)
+      if (reloaded === null) throw new Error('delivery vanished')
+      delivery = reloaded
+    }
+    expect(delays).toEqual([300_000, 600_000, 1_200_000])
+    expect(delivery).toMatchObject({ status: 'dead', attempts: 4 })
+    expect(smtp.received).toHaveLength(0)
+
+    // The fifth RCPT is answered 550: refused for good, not held.
+    const refused = await sendMessage(retrying, {
+      ...marketing,
+      kind: 'transactional',
+      idempotencyKey: 'refused',
+    })
+    expect(refused.ok && refused.value.delivery).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(refused.ok && refused.value.delivery.lastError).toMatch(/^SMTP 550: /)
   })
 })

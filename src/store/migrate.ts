@@ -6,6 +6,7 @@ import * as recommend0003 from './migrations/0003-recommend.js'
 import * as import0004 from './migrations/0004-import.js'
 import * as interact0005 from './migrations/0005-interact.js'
 import * as dashboard0006 from './migrations/0006-dashboard.js'
+import * as interactMore0011 from './migrations/0011-interact-more.js'
 import * as segments0007 from './migrations/0007-segments.js'
 import * as campaigns0010 from './migrations/0010-campaigns.js'
 import * as templates0008 from './migrations/0008-templates.js'
@@ -22,6 +23,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-import': import0004,
   '0005-interact': interact0005,
   '0006-dashboard': dashboard0006,
+  '0011-interact-more': interactMore0011,
   '0007-segments': segments0007,
   '0010-campaigns': campaigns0010,
   '0008-templates': templates0008,

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RequestError } from '../../core/errors.js'
 import { ingestEvents, type IngestReport } from '../../identify/ingest-events.js'
-import { projectDialogueEvents } from '../../interact/dialogue.js'
+import { checkInteractEvent, interactProjection } from '../../interact/project-interact-events.js'
 import { updateLiveSegmentsOnStored } from '../../customize/segments/segment-service.js'
 import type { StoredEventsHook } from '../../identify/ingest-events.js'
 import { EVENT_TYPES, MAX_EVENT_BYTES, type EventType } from '../../identify/segment-event.js'
@@ -51,22 +51,24 @@ function rejectionError(report: IngestReport, total: number): RequestError {
   )
 }
 
-/** What runs, in order, inside the ingestion transaction on the events just stored. */
-const STORED_EVENT_HOOKS: readonly StoredEventsHook[] = [
-  projectDialogueEvents,
-  // Live segments follow the customers whose events arrived.
-  updateLiveSegmentsOnStored,
-]
-
-const runStoredEventHooks: StoredEventsHook = async (db, messageIds, nowMs) => {
-  for (const hook of STORED_EVENT_HOOKS) await hook(db, messageIds, nowMs)
+/** Runs hooks in order inside the ingestion transaction on the events just stored. */
+function runInOrder(hooks: readonly StoredEventsHook[]): StoredEventsHook {
+  return async (db, messageIds, nowMs) => {
+    for (const hook of hooks) await hook(db, messageIds, nowMs)
+  }
 }
 
 export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
   const { requireRoles } = context
   const ingestAuth = requireRoles('write', 'admin')
-  // Dialogue events (Customer Question Asked, …) also become thread messages.
-  const deps = { ...context.deps, onStored: runStoredEventHooks }
+  // Dialogue events (Customer Question Asked, …) also become thread messages, consent events
+  // record consents, orders convert the marketing messages that preceded them, and live
+  // segments follow the customers whose events arrived.
+  const deps = {
+    ...context.deps,
+    onStored: runInOrder([interactProjection(context.deps.config), updateLiveSegmentsOnStored]),
+    validate: checkInteractEvent,
+  }
 
   app.post(
     '/v1/batch',

@@ -77,6 +77,36 @@ describeEachEngine('interact API', (current) => {
     ])
   })
 
+  it('rejects a dialogue event whose rating is not 1 to 5, and keeps the rest of the batch', async () => {
+    const { app, auth, store, admin } = await start()
+    const write = await createApiKey(store.db, { name: 'site', role: 'write' }, 0)
+    const sent = await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: `Basic ${Buffer.from(`${write.key}:`).toString('base64')}` },
+      payload: {
+        batch: [
+          { type: 'track', userId: 'u1', event: 'Customer Rated', properties: { rating: 4 } },
+          { type: 'track', userId: 'u1', event: 'Customer Rated', properties: { rating: 9 } },
+          { type: 'track', userId: 'u1', event: 'Customer Rated', properties: {} },
+          { type: 'track', userId: 'u1', event: 'Customer Praised', properties: { rating: '5' } },
+        ],
+      },
+    })
+    expect(sent.statusCode).toBe(400)
+    expect(sent.json().error.details.rejected).toMatchObject([
+      {
+        index: 1,
+        path: 'properties.rating',
+        message: 'properties.rating: must be a number from 1 to 5',
+      },
+      { index: 2, path: 'properties.rating' },
+      { index: 3, path: 'properties.rating' },
+    ])
+    const thread = await app.inject({ url: '/v1/customers/u1/messages', headers: auth(admin) })
+    expect(thread.json().messages).toMatchObject([{ kind: 'rating', data: { rating: 4 } }])
+  })
+
   it('refuses marketing without consent, sends with it, and honours one-click unsubscribe', async () => {
     const { app, admin, auth, smtp } = await start()
     const send = () =>

@@ -4,6 +4,11 @@ import { CHANNELS } from '../../interact/channel.js'
 import { listConsents, setConsent } from '../../interact/consents.repository.js'
 import { listDeliveries } from '../../interact/deliveries.repository.js'
 import {
+  parseReportPeriod,
+  reportDeliveries,
+  REPORT_KINDS,
+} from '../../interact/delivery-report.js'
+import {
   answerMessage,
   DIALOGUE_EVENTS,
   recordInboundMessage,
@@ -24,6 +29,7 @@ import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
 import type { InteractServices } from '../interact-services.js'
 import {
   ConsentSchema,
+  DeliveryReportSchema,
   DeliverySchema,
   MessageSchema,
   deliveryBody,
@@ -411,5 +417,42 @@ export function registerMessageRoutes(
     async (request) => ({
       processed: await processDueDeliveries(await services(), { limit: request.query.limit }),
     }),
+  )
+
+  app.get(
+    '/v1/deliveries/report',
+    {
+      preHandler: requireRoles('admin', 'analyst'),
+      schema: {
+        tags: ['interact'],
+        summary: 'Sent, opened, clicked and converted messages by channel and topic over a period',
+        description:
+          'Counts deliveries that left in [from, to) (default: the 30 days before now), with the revenue of the orders ' +
+          'credited to them (attribution window IDIC_ATTRIBUTION_WINDOW_DAYS, default 7). Opens include clicks.',
+        security,
+        querystring: z.object({
+          from: z.string().max(40).optional().describe('ISO date or date-time (UTC when no zone)'),
+          to: z.string().max(40).optional().describe('ISO date or date-time; default now'),
+          days: z.coerce
+            .number()
+            .positive()
+            .max(3660)
+            .optional()
+            .describe('without from: days before to'),
+          kind: z.enum(REPORT_KINDS).default('marketing'),
+        }),
+        response: { 200: DeliveryReportSchema, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const { kind, ...period } = request.query
+      const parsed = parseReportPeriod(period, deps.clock.now())
+      if (!parsed.ok) {
+        throw new RequestError('invalid_input', 400, parsed.error.message, {
+          field: parsed.error.field,
+        })
+      }
+      return reportDeliveries(db, { ...parsed.value, kind })
+    },
   )
 }

@@ -135,6 +135,35 @@ describeEachEngine('segment routes', (current) => {
     expect(list.json().segments).toEqual([])
   })
 
+  it('updates live segments as events come through /v1/batch', async () => {
+    const { app, bearer, basic } = await open()
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/segments',
+      headers: { authorization: bearer },
+      payload: { name: 'Pro', rule: { trait: 'plan', op: 'eq', value: 'pro' } },
+    })
+    const id = created.json().id as string
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: basic },
+      payload: {
+        batch: [
+          { type: 'identify', userId: 'bob', traits: { plan: 'pro' } },
+          { type: 'identify', userId: 'ana', traits: { plan: 'team' } },
+        ],
+      },
+    })
+    expect(batch.statusCode).toBe(200)
+    const members = await app.inject({
+      method: 'GET',
+      url: `/v1/segments/${id}/members`,
+      headers: { authorization: bearer },
+    })
+    expect(members.json().members.map((m: { customerId: string }) => m.customerId)).toEqual(['bob'])
+  })
+
   it('admits admin and analyst keys only, and documents the routes', async () => {
     const { app } = await open()
     const analyst = await createApiKey(current().db, { name: 'a', role: 'analyst' }, FIXTURE_NOW)

@@ -7,6 +7,7 @@ import { importOrders, type ImportProgress } from '../../identify/import/import-
 import { importProducts } from '../../identify/import/import-products.js'
 import { renderImportReport, type ImportReport } from '../../identify/import/import-report.js'
 import { ORDER_FIELDS, ORDER_FORMATS, type OrderFormat } from '../../identify/import/order-row.js'
+import { attributeConversions } from '../../interact/attribute-conversions.js'
 import { printResult, runWithStore, type GlobalOptions } from '../command-context.js'
 import { EXIT, type ExitCode } from '../exit-codes.js'
 
@@ -110,6 +111,7 @@ export function importCommand(): Command {
         await runWithStore(options, async (ctx) => {
           const bar = progressBar(ctx.json)
           try {
+            const importStarted = ctx.clock.now()
             const report = await importOrders({ store: ctx.store, clock: ctx.clock }, file, {
               format: options.format,
               map: parseMap(options.map, ORDER_FIELDS),
@@ -119,6 +121,12 @@ export function importCommand(): Command {
               onProgress: bar.update,
             })
             bar.stop()
+            // The new orders convert the marketing messages sent within the window before them.
+            await attributeConversions(
+              ctx.store.db,
+              { createdSince: importStarted },
+              { windowMs: ctx.config.attributionWindowMs, nowMs: ctx.clock.now() },
+            )
             return finish(ctx, report)
           } finally {
             bar.stop()

@@ -109,8 +109,8 @@ export function serveCommand(): Command {
           )
           if (empty && options.demo !== true) {
             console.log(
-              'The database is empty. To see a living shop, load the demo: idic demo' +
-                ' (or start with: idic serve --demo). To bring your own history: idic import orders FILE',
+              'The database is empty. To see a living shop, load the demo: ./bin/idic.js demo' +
+                ' (or start with: npm start -- --demo). Your own history: ./bin/idic.js import orders FILE',
             )
           }
         } catch (error) {

@@ -1,8 +1,10 @@
+import { createServer, type Server } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { manualClock } from '../../core/clock.js'
 import { headerOf, startSmtpSink, type SmtpSink } from '../../../test-support/smtp-sink.js'
 import type { OutboundEnvelope } from '../channel.js'
-import { createEmailChannel } from './email-channel.js'
+import { createEmailChannel, isTransientSmtpError } from './email-channel.js'
 
 const envelope: OutboundEnvelope = {
   deliveryId: 'dlv_1',
@@ -63,7 +65,7 @@ describe('email channel over real SMTP', () => {
     expect(sink.received).toHaveLength(0)
   })
 
-  it('reports an unreachable server as failed', async () => {
+  it('reports an unreachable server as a transient failure, to be retried', async () => {
     const channel = createEmailChannel({
       smtp: 'smtp://127.0.0.1:1',
       from: 'shop@example.com',
@@ -72,7 +74,58 @@ describe('email channel over real SMTP', () => {
     })
     const outcome = await channel.send(envelope)
     await channel.close?.()
-    expect(outcome.status).toBe('failed')
+    expect(outcome.status).toBe('dead')
     expect(outcome.error).toMatch(/ECONNREFUSED|connect/i)
+  })
+
+  it('treats a 451 as transient and sends once the server accepts', async () => {
+    sink = await startSmtpSink({ rcptReply: (n) => (n === 1 ? 451 : null) })
+    const channel = createEmailChannel({
+      smtp: sink.url,
+      from: 'shop@example.com',
+      clock: manualClock(0),
+    })
+    const first = await channel.send(envelope)
+    expect(first.status).toBe('dead')
+    expect(first.error).toMatch(/SMTP 451: .*Greylisted/)
+    expect(sink.received).toHaveLength(0)
+    // The same pooled connection goes on working after the refusal.
+    const second = await channel.send(envelope)
+    await channel.close?.()
+    expect(second.status).toBe('sent')
+    expect(sink.received).toHaveLength(1)
+  })
+
+  it('treats a server that never greets as a timeout, to be retried', async () => {
+    const silent: Server = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const channel = createEmailChannel({
+        smtp: `smtp://127.0.0.1:${port}`,
+        from: 'shop@example.com',
+        clock: manualClock(0),
+        timeoutMs: 300,
+        poolSize: 0,
+      })
+      const outcome = await channel.send(envelope)
+      await channel.close?.()
+      expect(outcome.status).toBe('dead')
+      expect(outcome.error).toMatch(/greeting|time/i)
+    } finally {
+      silent.close()
+    }
+  })
+
+  it('classifies SMTP errors: 4xx and connection failures are transient, 5xx are not', () => {
+    expect(isTransientSmtpError({ responseCode: 421 })).toBe(true)
+    expect(isTransientSmtpError({ responseCode: 452, code: 'EENVELOPE' })).toBe(true)
+    expect(isTransientSmtpError({ responseCode: 550, code: 'EENVELOPE' })).toBe(false)
+    expect(isTransientSmtpError({ responseCode: 535, code: 'EAUTH' })).toBe(false)
+    expect(isTransientSmtpError({ code: 'ETIMEDOUT' })).toBe(true)
+    expect(isTransientSmtpError({ code: 'ESOCKET' })).toBe(true)
+    expect(isTransientSmtpError({ code: 'EMESSAGE' })).toBe(false)
+    expect(isTransientSmtpError(new Error('boom'))).toBe(false)
+    expect(isTransientSmtpError('451')).toBe(false)
   })
 })

@@ -19,7 +19,11 @@ export interface EmailChannelOptions {
 
 /**
  * Email over SMTP (nodemailer). An accepted message is `sent` (the relay took it; delivery to the
- * mailbox is the relay's job); a refusal is `failed` with the server's answer, never thrown.
+ * mailbox is the relay's job). Nothing is thrown: a permanent refusal (a 5xx reply, a bad
+ * message) is `failed` with the server's answer; a transient one (a 4xx reply such as 451
+ * greylisting or 452 mailbox full, a refused or dropped connection, a timeout) is `dead` for
+ * this try, so the delivery is held for the retry rounds (RetryPolicy) and dead-lettered only
+ * after the last (RFC 5321 §4.2.1, §4.5.4.1: 4yz is a transient negative completion reply).
  */
 export function createEmailChannel(options: EmailChannelOptions): Channel {
   const timeout = options.timeoutMs ?? 15_000
@@ -53,7 +57,11 @@ export function createEmailChannel(options: EmailChannelOptions): Channel {
           messageId: `<${envelope.deliveryId}@idic>`,
         })
         if (info.rejected.length > 0) {
-          return failed(at, `recipient refused: ${info.response}`)
+          const code = info.rejectedErrors?.[0]?.responseCode
+          const error = `recipient refused: ${info.response}`
+          return isTransientSmtpError({ responseCode: code })
+            ? transient(at, error)
+            : failed(at, error)
         }
         return {
           status: 'sent',
@@ -62,7 +70,8 @@ export function createEmailChannel(options: EmailChannelOptions): Channel {
           detail: info.response,
         }
       } catch (error) {
-        return failed(at, smtpErrorText(error))
+        const text = smtpErrorText(error)
+        return isTransientSmtpError(error) ? transient(at, text) : failed(at, text)
       }
     },
   }
@@ -70,6 +79,32 @@ export function createEmailChannel(options: EmailChannelOptions): Channel {
 
 function failed(at: number, error: string): ChannelOutcome {
   return { status: 'failed', attempts: [{ at, ok: false, error }], error, detail: null }
+}
+
+function transient(at: number, error: string): ChannelOutcome {
+  return { status: 'dead', attempts: [{ at, ok: false, error }], error, detail: null }
+}
+
+/** Nodemailer's codes for a connection that failed, dropped or timed out before a reply. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'EPROXY',
+  'EMAXLIMIT',
+])
+
+/**
+ * Whether a failed SMTP exchange may succeed later: a 4xx reply, or no reply at all because
+ * the connection failed or timed out. 5xx replies and local errors (a malformed message) are
+ * permanent.
+ */
+export function isTransientSmtpError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { responseCode, code } = error as { responseCode?: unknown; code?: unknown }
+  if (typeof responseCode === 'number') return responseCode >= 400 && responseCode < 500
+  return typeof code === 'string' && TRANSIENT_CODES.has(code)
 }
 
 function smtpErrorText(error: unknown): string {

@@ -52,7 +52,7 @@ export interface DeliveriesTable {
   customer_id: string
   message_id: string
   channel: string
-  /** queued | held | sent | delivered | failed | dead | dropped | opened | clicked */
+  /** queued | held | sent | delivered | failed | dead | dropped | opened | clicked | converted */
   status: string
   /** The address used: email address, webhook URL, or `inbox`. */
   address: string | null
@@ -71,6 +71,12 @@ export interface DeliveriesTable {
   opened_at: number | null
   clicked_at: number | null
   updated_at: number
+  /** When an order was credited to this (marketing) delivery: the order's time. */
+  converted_at: number | null
+  /** The credited order (attribution window after the send). */
+  conversion_order_id: string | null
+  conversion_revenue: number | null
+  conversion_currency: string | null
 }
 
 /** Each contact made, for frequency caps. */
