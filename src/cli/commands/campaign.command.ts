@@ -136,7 +136,7 @@ export function renderComparisonText(comparison: StrategyComparison): string {
 async function processWithProgress(
   ctx: CommandContext,
   deps: CampaignDeps,
-  options: { maxJobs?: number; batch: number },
+  options: { maxJobs?: number; batch: number; concurrency: number },
 ): Promise<WorkerReport> {
   const counts = await countJobs(ctx.store.db, CAMPAIGN_QUEUE)
   const total = Math.min(counts.queued + counts.running, options.maxJobs ?? Infinity)
@@ -155,6 +155,7 @@ async function processWithProgress(
     return await runCampaignWorker(deps, {
       workerId: `cli-${process.pid}`,
       batchSize: options.batch,
+      concurrency: options.concurrency,
       ...(options.maxJobs === undefined ? {} : { maxJobs: options.maxJobs }),
       onProgress: (r) => {
         bar?.update(Math.min(r.claimed, total), {
@@ -365,24 +366,28 @@ export function campaignCommand(): Command {
     .description('send the campaign messages that are due (retries included), with a progress bar')
     .option('--max-jobs <n>', 'stop after this many sends', positiveInt)
     .option('--batch <n>', 'sends per batch (contexts are built per batch)', positiveInt, 200)
+    .option('--concurrency <n>', 'sends in flight at once (helps on PostgreSQL)', positiveInt, 1)
     .option('--json', 'print JSON')
     .option('--database <url>', 'database URL')
-    .action(async (options: GlobalOptions & { maxJobs?: number; batch: number }) => {
-      await runWithStore(options, async (ctx) => {
-        const report = await withCampaignDeps(ctx, (deps) =>
-          processWithProgress(ctx, deps, {
-            batch: options.batch,
-            ...(options.maxJobs === undefined ? {} : { maxJobs: options.maxJobs }),
-          }),
-        )
-        printResult(ctx, report, () =>
-          report.claimed === 0
-            ? 'Nothing due.'
-            : `Processed ${report.claimed}: sent ${report.sent}, held ${report.held}, dropped ${report.dropped}, skipped ${report.skipped}, failed ${report.failed}, retried later ${report.retried}, already sent ${report.duplicates}`,
-        )
-        return report.failed > 0 ? EXIT.partial : EXIT.ok
-      })
-    })
+    .action(
+      async (options: GlobalOptions & { maxJobs?: number; batch: number; concurrency: number }) => {
+        await runWithStore(options, async (ctx) => {
+          const report = await withCampaignDeps(ctx, (deps) =>
+            processWithProgress(ctx, deps, {
+              batch: options.batch,
+              concurrency: options.concurrency,
+              ...(options.maxJobs === undefined ? {} : { maxJobs: options.maxJobs }),
+            }),
+          )
+          printResult(ctx, report, () =>
+            report.claimed === 0
+              ? 'Nothing due.'
+              : `Processed ${report.claimed}: sent ${report.sent}, held ${report.held}, dropped ${report.dropped}, skipped ${report.skipped}, failed ${report.failed}, retried later ${report.retried}, already sent ${report.duplicates}`,
+          )
+          return report.failed > 0 ? EXIT.partial : EXIT.ok
+        })
+      },
+    )
 
   campaign
     .command('report <id>')

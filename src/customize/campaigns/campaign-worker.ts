@@ -32,8 +32,27 @@ export interface WorkerOptions {
   readonly backoff?: Backoff
   /** Stop after this many jobs (default: until the queue has nothing due). */
   readonly maxJobs?: number
+  /**
+   * Sends in flight at once within a batch (default 1). PostgreSQL serves them on several pool
+   * connections; SQLite has one connection and gains nothing.
+   */
+  readonly concurrency?: number
   /** Called after each round with the running totals. */
   readonly onProgress?: (report: WorkerReport) => void
+}
+
+/** Where a worker's time went, in milliseconds (for benchmarks and operators). */
+export interface WorkerTimings {
+  /** Claiming jobs and reading assignments and campaigns. */
+  claimMs: number
+  /** Choosing next-best offers (one-to-one). */
+  offersMs: number
+  /** Building the batch's template contexts and rendering. */
+  renderMs: number
+  /** interact's sendMessage calls. */
+  sendMs: number
+  /** Presentations, assignment outcomes, acknowledgements, retries. */
+  recordMs: number
 }
 
 export interface WorkerReport {
@@ -53,6 +72,7 @@ export interface WorkerReport {
   retried: number
   /** Sends whose idempotency key had been used: a restarted worker found them done. */
   duplicates: number
+  timings: WorkerTimings
 }
 
 export const DEFAULT_WORKER_BATCH = 200
@@ -125,6 +145,7 @@ export async function runCampaignWorker(
     failed: 0,
     retried: 0,
     duplicates: 0,
+    timings: { claimMs: 0, offersMs: 0, renderMs: 0, sendMs: 0, recordMs: 0 },
   }
   const batchSize = options.batchSize ?? DEFAULT_WORKER_BATCH
   const campaigns = new Map<string, Campaign | null>()
@@ -133,6 +154,7 @@ export async function runCampaignWorker(
     const room = options.maxJobs === undefined ? batchSize : options.maxJobs - report.claimed
     if (room <= 0) break
     const nowMs = deps.interact.clock.now()
+    const claimStarted = performance.now()
     const jobs = await claimJobs(deps.store, {
       queue: CAMPAIGN_QUEUE,
       workerId: options.workerId,
@@ -140,6 +162,7 @@ export async function runCampaignWorker(
       leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
       nowMs,
     })
+    report.timings.claimMs += performance.now() - claimStarted
     if (jobs.length === 0) break
     report.claimed += jobs.length
     const byCampaign = new Map<string, Job[]>()
@@ -179,7 +202,7 @@ export async function runCampaignWorker(
         )
       }
     }
-    options.onProgress?.({ ...report })
+    options.onProgress?.({ ...report, timings: { ...report.timings } })
   }
   await completeCampaigns(deps, deps.interact.clock.now())
   return report
@@ -196,7 +219,10 @@ async function processCampaignBatch(
   const db = deps.store.db
   const nowMs = deps.interact.clock.now()
   const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
+  const timings = report.timings
+  let started = performance.now()
   const assignments = await readAssignments(db, campaign.id, jobs.map(customerOf))
+  timings.claimMs += performance.now() - started
   const finished: Job[] = []
   const pending: { job: Job; assignment: AssignmentRow }[] = []
   for (const job of jobs) {
@@ -232,11 +258,14 @@ async function processCampaignBatch(
     try {
       if (typeof template === 'string')
         throw new InfrastructureError('template_invalid', template, { retryable: true })
+      started = performance.now()
       const chosen =
         campaign.strategy === 'one-to-one'
           ? await deps.offers.chooseBatch(ids, campaign, nowMs)
           : null
       offers = chosen ?? offers
+      timings.offersMs += performance.now() - started
+      started = performance.now()
       const extras = {
         campaign: { id: campaign.id, name: campaign.name },
         channel: campaign.channel,
@@ -244,6 +273,7 @@ async function processCampaignBatch(
         ...(chosen === null ? {} : { offers: chosen }),
       }
       rendered = await template.renderBatch(ids, extras)
+      timings.renderMs += performance.now() - started
     } catch (error) {
       // Contexts or offers could not be read (or the template broke since launch): the whole
       // batch goes back to the queue.
@@ -251,6 +281,7 @@ async function processCampaignBatch(
         retry.push({ job: item.job, error: describeError(error), retryable: true })
       continue
     }
+    const sends: { job: Job; customerId: string; content: RenderedContent }[] = []
     for (const item of items) {
       const customerId = item.assignment.customerId
       const message = rendered.get(customerId)
@@ -265,33 +296,44 @@ async function processCampaignBatch(
           at: nowMs,
         })
         finished.push(item.job)
-        continue
-      }
-      try {
-        const result = await deps.send(deps.interact, {
-          identity: customerId,
-          channel: campaign.channel,
-          kind: 'marketing',
-          topic: campaign.topic,
-          subject: message.value.subject,
-          body: message.value.text,
-          html: message.value.html,
-          idempotencyKey: campaignMessageKey(campaign.id, customerId),
-        })
-        if (result.ok && result.value.duplicate) report.duplicates++
-        const record = sendRecordOf(customerId, result, deps.interact.clock.now())
-        records.push(record)
-        const offer = offers.get(customerId)
-        if (offer != null && (record.status === 'sent' || record.status === 'held')) {
-          presented.push({ customerId, offerId: offer.id })
-        }
-        finished.push(item.job)
-      } catch (error) {
-        retry.push({ job: item.job, error: describeError(error), retryable: true })
+      } else {
+        sends.push({ job: item.job, customerId, content: message.value })
       }
     }
+    started = performance.now()
+    const concurrency = Math.max(1, options.concurrency ?? 1)
+    for (let at = 0; at < sends.length; at += concurrency) {
+      await Promise.all(
+        sends.slice(at, at + concurrency).map(async ({ job, customerId, content }) => {
+          try {
+            const result = await deps.send(deps.interact, {
+              identity: customerId,
+              channel: campaign.channel,
+              kind: 'marketing',
+              topic: campaign.topic,
+              subject: content.subject,
+              body: content.text,
+              html: content.html,
+              idempotencyKey: campaignMessageKey(campaign.id, customerId),
+            })
+            if (result.ok && result.value.duplicate) report.duplicates++
+            const record = sendRecordOf(customerId, result, deps.interact.clock.now())
+            records.push(record)
+            const offer = offers.get(customerId)
+            if (offer != null && (record.status === 'sent' || record.status === 'held')) {
+              presented.push({ customerId, offerId: offer.id })
+            }
+            finished.push(job)
+          } catch (error) {
+            retry.push({ job, error: describeError(error), retryable: true })
+          }
+        }),
+      )
+    }
+    timings.sendMs += performance.now() - started
   }
   // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
+  started = performance.now()
   await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
   await recordSends(db, campaign.id, records)
   for (const r of records) {
@@ -321,6 +363,7 @@ async function processCampaignBatch(
     }
   }
   await recordSends(db, campaign.id, exhausted)
+  timings.recordMs += performance.now() - started
 }
 
 function templateFor(campaign: Campaign, assignment: AssignmentRow): string {
