@@ -32,7 +32,7 @@ describeEachEngine('campaign launch and worker', (current) => {
     const { f, campaign, launch } = await launched(mass)
     expect(launch).toMatchObject({ eligible: 40, treatment: 36, holdout: 4, enqueued: 36 })
     expect(launch.strata).toEqual({ unscored: { treatment: 36, holdout: 4 } })
-    const report = await runCampaignWorker(f.deps, { workerId: 'w1', batchSize: 7 })
+    const report = await runCampaignWorker(f.deps, { workerId: 'w1', batchSize: 7, concurrency: 3 })
     expect(report).toMatchObject({ claimed: 36, sent: 36, failed: 0, duplicates: 0 })
     const rows = await f.deps.store.db.selectFrom('campaign_assignments').selectAll().execute()
     const held = rows.filter((r) => r.grp === 'holdout').map((r) => r.customer_id)

@@ -335,7 +335,7 @@ async function processCampaignBatch(
   // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
   started = performance.now()
   await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
-  await recordSends(db, campaign.id, records)
+  await recordSends(deps.store, campaign.id, records)
   for (const r of records) {
     if (r.status === 'sent') report.sent++
     else if (r.status === 'held') report.held++
@@ -362,7 +362,7 @@ async function processCampaignBatch(
       })
     }
   }
-  await recordSends(db, campaign.id, exhausted)
+  await recordSends(deps.store, campaign.id, exhausted)
   timings.recordMs += performance.now() - started
 }
 

@@ -1,4 +1,6 @@
-import type { Kysely, Selectable } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
+import { BulkStatements } from '../../store/bulk-statements.js'
+import type { Store } from '../../store/engine.js'
 import { parseJsonObject } from '../../core/json.js'
 import type { Database } from '../../store/database.js'
 import type { CampaignsTable } from '../../store/tables/campaigns.table.js'
@@ -152,29 +154,28 @@ export interface SendRecord {
   readonly at: number
 }
 
-/** Records the outcome of sends; only assignments still waiting (queued) change. */
+/**
+ * Records the outcome of sends, many rows per statement; only assignments still waiting
+ * (queued) change, so a repeated record (a retaken job) leaves the first outcome.
+ */
 export async function recordSends(
-  db: Kysely<Database>,
+  store: Pick<Store, 'db' | 'capabilities'>,
   campaignId: string,
   records: readonly SendRecord[],
 ): Promise<void> {
   if (records.length === 0) return
-  await db.transaction().execute(async (trx) => {
-    for (const r of records) {
-      await trx
-        .updateTable('campaign_assignments')
-        .set({
-          send_status: r.status,
-          send_reason: r.reason,
-          message_id: r.messageId,
-          sent_at: r.at,
-        })
-        .where('campaign_id', '=', campaignId)
-        .where('customer_id', '=', r.customerId)
-        .where('send_status', '=', 'queued')
-        .execute()
-    }
-  })
+  const bulk = new BulkStatements(store.db, store.capabilities)
+  await bulk.updateFromValues(
+    'campaign_assignments:send',
+    ['text', 'text', 'text', 'text', 'text', 'bigint'],
+    (values) => sql`UPDATE campaign_assignments SET send_status = v.column3,
+        send_reason = v.column4, message_id = v.column5, sent_at = v.column6
+      FROM (VALUES ${values}) AS v
+      WHERE campaign_assignments.campaign_id = v.column1
+        AND campaign_assignments.customer_id = v.column2
+        AND campaign_assignments.send_status = 'queued'`,
+    records.map((r) => [campaignId, r.customerId, r.status, r.reason, r.messageId, r.at]),
+  )
 }
 
 /** Treated customers of a campaign whose send has not been recorded yet. */
