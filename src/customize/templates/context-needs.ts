@@ -1,4 +1,4 @@
-import type { SegmentArray } from './context-schema.js'
+import type { SegmentArray } from './segment-array.js'
 
 /**
  * The costly parts of a context a template uses, so a batch builds only those: the value

@@ -1,4 +1,5 @@
 import { CustomerTraits } from './customer-traits.js'
+import type { SegmentArray } from './segment-array.js'
 import type { TemplateContext, TemplateItem } from './template-context.js'
 
 /**
@@ -88,9 +89,6 @@ export const CONTEXT_SCHEMA = object({
 /** The context's roots, in schema order. */
 export const CONTEXT_ROOTS: readonly string[] =
   CONTEXT_SCHEMA.type === 'object' ? Object.keys(CONTEXT_SCHEMA.fields) : []
-
-/** A variable as liquidjs static analysis gives it: names and indexes, nested variables. */
-export type SegmentArray = readonly (string | number | SegmentArray)[]
 
 /** Why a variable path is not in the schema. */
 export interface UnknownPath {

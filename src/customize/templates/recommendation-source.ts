@@ -19,22 +19,12 @@ import {
   type RecommendedItem,
 } from '../recommend/recommendation-lists.js'
 import { toRecommendationModel } from '../recommend/recommendation-service.js'
-import type { ContextNeeds } from './context-needs.js'
-import type { RecommendationsContext, TemplateItem } from './template-context.js'
+import type {
+  RecommendationSource,
+  RecommendationsContext,
+  TemplateItem,
+} from './template-context.js'
 import { readProductAttributes } from './template-context.repository.js'
-
-/** The lists a template can show, for customers whose activity has been read. */
-export interface RecommendationSource {
-  /**
-   * The three lists for each customer (only those `needs` asks for; the others empty), from
-   * the live model and the customer's activity (bought, liked, skipped, dismissed).
-   */
-  listsFor(
-    customers: readonly { readonly id: string; readonly events: readonly ActivityEvent[] }[],
-    needs: ContextNeeds,
-    n: number,
-  ): Promise<Map<string, RecommendationsContext>>
-}
 
 export interface RecommendationSourceDeps {
   readonly db: Kysely<Database>

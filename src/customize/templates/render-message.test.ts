@@ -135,6 +135,26 @@ describe('renderMessage', () => {
     }
   })
 
+  it('skips guarded list items of an empty list and reads nil objects as nil', () => {
+    const sample = sampleTemplateContext(SHOP)
+    const empty: TemplateContext = {
+      ...sample,
+      offer: null,
+      recommendations: { ...sample.recommendations, forYou: [] },
+    }
+    const guarded = compile(
+      template(
+        'g',
+        'message',
+        '{% if recommendations.forYou.first %}{{ recommendations.forYou.first.name }}{% endif %}[{{ offer.name }}]',
+      ),
+    )
+    expect(render(guarded, empty).html).toBe('[]')
+    const indexed = compile(template('i', 'message', '{{ recommendations.forYou[0].name }}'))
+    const failed = renderMessage(indexed, empty)
+    expect(failed.ok ? 'rendered' : failed.error.problem.type).toBe('unknown_variable')
+  })
+
   it('formats money in the customer currency and locale unless the filter names one', () => {
     const compiled = compile(
       template(
@@ -176,6 +196,22 @@ describe('renderMessage', () => {
     expect(render(compiled, withCustomer({ timezone: null })).html).toBe(
       '2026-07-01 22:30|2026-07-01 22:30',
     )
+    // Daylight saving time: Paris is UTC+1 in January and UTC+2 in July; %z and %Z still work.
+    const paris = compile(
+      template(
+        'p',
+        'message',
+        '{{ "2026-01-15T12:00:00Z" | local_date: "%H:%M %z" }}|{{ "2026-07-15T12:00:00Z" | local_date: "%H:%M %z %Z" }}|{{ 1767225600 | local_date: "%Y-%m-%d %H:%M" }}',
+      ),
+    )
+    expect(render(paris, withCustomer({ timezone: 'Europe/Paris' })).html).toBe(
+      '13:00 +0100|14:00 +0200 Europe/Paris|2026-01-01 01:00',
+    )
+    const newYork = createTemplateSet([], { ...SETTINGS, timezone: 'America/New_York' })
+    const t = newYork.html.parse(
+      '{{ "2026-03-08T06:59:00Z" | date: "%H:%M" }} {{ "2026-03-08T07:00:00Z" | date: "%H:%M" }}',
+    )
+    expect(newYork.html.renderSync(t)).toBe('01:59 03:00')
   })
 
   it('generates the text part from the HTML when there is none', () => {

@@ -1,6 +1,6 @@
 import type { Template } from 'liquidjs'
 import { err, ok, type Result } from '../../core/result.js'
-import type { SegmentArray } from './context-schema.js'
+import type { SegmentArray } from './segment-array.js'
 import { needsOf, type ContextNeeds } from './context-needs.js'
 import { htmlToText } from './html-to-text.js'
 import type { TemplateSet } from './liquid-engine.js'

@@ -9,7 +9,6 @@ import type { Database } from '../../store/database.js'
 import { ALL_CONTEXT_NEEDS, type ContextNeeds } from './context-needs.js'
 import { CustomerTraits } from './customer-traits.js'
 import type { ActivityEvent } from '../recommend/recommendation-lists.js'
-import type { RecommendationSource } from './recommendation-source.js'
 import {
   readActivityOf,
   readContextRows,
@@ -134,6 +133,19 @@ export interface TemplateContext {
   readonly campaign: CampaignContext | null
   readonly links: LinksContext
   readonly shop: ShopContext
+}
+
+/** The lists a template can show, for customers whose activity was read (createRecommendationSource). */
+export interface RecommendationSource {
+  /**
+   * The three lists for each customer (only those `needs` asks for; the others empty), from
+   * the live model and the customer's activity (bought, liked, skipped, dismissed).
+   */
+  listsFor(
+    customers: readonly { readonly id: string; readonly events: readonly ActivityEvent[] }[],
+    needs: ContextNeeds,
+    n: number,
+  ): Promise<Map<string, RecommendationsContext>>
 }
 
 /** What building contexts needs; build it once and reuse it (the source caches the model). */

@@ -107,13 +107,67 @@ export function registerTemplateFilters(liquid: Liquid, settings: TemplateSettin
   )
 
   const date = liquid.filters['date']
-  if (date === undefined) throw new Error('liquidjs has no date filter to build local_date on')
+  if (date === undefined) throw new Error('liquidjs has no date filter to build on')
   const dateHandler: FilterHandler = typeof date === 'function' ? date : date.handler
+  // liquidjs looks a named zone's offset up with two toLocaleString calls per date (hundreds of
+  // microseconds); a numeric offset, found here with one cached formatter per zone, is cheap.
+  liquid.registerFilter(
+    'date',
+    function dateInZone(this: FilterImpl, value: unknown, format?: unknown, zone?: unknown) {
+      const offset = zone === undefined ? offsetAt(settings.timezone, value, format) : zone
+      return dateHandler.call(this, value, format, offset) as unknown
+    },
+  )
   liquid.registerFilter(
     'local_date',
     function localDate(this: FilterImpl, value: unknown, format?: unknown) {
       const zone = customerOf(this).timezone ?? settings.timezone
-      return dateHandler.call(this, value, format, zone) as unknown
+      return dateHandler.call(this, value, format, offsetAt(zone, value, format)) as unknown
     },
   )
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>()
+
+/**
+ * The offset of `zone` at the instant a date filter's input names, in liquidjs's convention
+ * (minutes behind UTC, as Date#getTimezoneOffset: Tokyo is -540). The zone name itself when
+ * the input is not a plain date liquidjs would read the same way, or when the format prints
+ * the zone's name (`%Z`), which liquidjs only knows from the name.
+ */
+function offsetAt(zone: string, value: unknown, format: unknown): number | string {
+  if (typeof format === 'string' && format.includes('%Z')) return zone
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0
+  let ms: number
+  if (value === 'now' || value === 'today') ms = Date.now()
+  else if (typeof value === 'number') ms = value * 1000
+  else if (typeof value === 'string')
+    ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value)
+  else if (value instanceof Date) ms = value.getTime()
+  else return zone
+  if (!Number.isFinite(ms)) return zone
+  let parts = zoneFormats.get(zone)
+  if (parts === undefined) {
+    try {
+      parts = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
+    } catch {
+      return zone
+    }
+    zoneFormats.set(zone, parts)
+  }
+  const wall = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0 }
+  for (const part of parts.formatToParts(ms)) {
+    if (Object.hasOwn(wall, part.type)) wall[part.type as keyof typeof wall] = Number(part.value)
+  }
+  const local = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)
+  return -Math.round((local - Math.floor(ms / 1000) * 1000) / 60_000)
 }

@@ -1,11 +1,7 @@
 import type { Template } from 'liquidjs'
 import { err, ok, type Result } from '../../core/result.js'
-import {
-  checkVariablePath,
-  formatSegments,
-  sampleTemplateContext,
-  type SegmentArray,
-} from './context-schema.js'
+import { checkVariablePath, formatSegments, sampleTemplateContext } from './context-schema.js'
+import type { SegmentArray } from './segment-array.js'
 import { needsOf, type ContextNeeds } from './context-needs.js'
 import { createTemplateSet, type TemplateSet } from './liquid-engine.js'
 import {
