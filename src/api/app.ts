@@ -30,6 +30,7 @@ import { registerRecommendationRoutes } from './routes/recommendations.routes.js
 import { registerSegmentRoutes } from './routes/segments.routes.js'
 import { registerTemplateRoutes } from './routes/templates.routes.js'
 import { registerCampaignRoutes } from './routes/campaigns.routes.js'
+import { registerOfferRoutes } from './routes/offers.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerSegmentRoutes(app, context)
   registerTemplateRoutes(app, context)
   registerCampaignRoutes(app, context)
+  registerOfferRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app

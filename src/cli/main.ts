@@ -7,6 +7,7 @@ import { deliveriesCommand } from './commands/deliveries.command.js'
 import { evaluateCommand } from './commands/evaluate.command.js'
 import { keysCommand } from './commands/keys.command.js'
 import { managerCommand } from './commands/manager.command.js'
+import { offerCommand } from './commands/offer.command.js'
 import { profileCommand } from './commands/profile.command.js'
 import { reportCommand } from './commands/report.command.js'
 import { scoreCommand } from './commands/score.command.js'
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
     templateCommand(),
     segmentCommand(),
     campaignCommand(),
+    offerCommand(),
   ]) {
     program.addCommand(command)
   }

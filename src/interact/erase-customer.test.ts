@@ -108,6 +108,22 @@ describeEachEngine('erasure', (current) => {
       .insertInto('segment_members')
       .values({ segment_id: 'seg_1', customer_id: customerId, added_at: clock.now() })
       .execute()
+    // An offer presentation, as customize/offers records them.
+    await deps.db
+      .insertInto('offer_outcomes')
+      .values({
+        id: 'oo_1',
+        customer_id: customerId,
+        offer_id: 'off_1',
+        tier: 'mvc',
+        source: 'test',
+        idempotency_key: 'k1',
+        presented_at: clock.now(),
+        accepted_at: null,
+        revenue: null,
+        order_id: null,
+      })
+      .execute()
     // The test only proves something if the customer has rows in every table first.
     for (const table of CUSTOMER_KEYED_TABLES) {
       expect({ table, rows: await rowsOf(store, table, customerId) }).not.toEqual({

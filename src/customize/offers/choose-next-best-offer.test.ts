@@ -130,7 +130,7 @@ describeEachEngine('next-best-offer', (current) => {
       expect(row.posterior.lower).toBeLessThan(row.posterior.mean)
       expect(row.posterior.upper).toBeGreaterThan(row.posterior.mean)
     }
-    expect(choice.why).toContain('Chose "Tea": the best of 2 eligible offers by expected value')
+    expect(choice.why).toContain('Chose "Tea": the highest expected value of 2 eligible offers, ')
     expect(choice.why).toContain('ahead of "News"')
     const anaChoice = await chooseNextBestOffer(d, 'ana', { explore: false })
     const anaTea = anaChoice.considered.find((c) => c.offerId === tea)!
@@ -152,7 +152,7 @@ describeEachEngine('next-best-offer', (current) => {
       const best = Math.max(...eligible.map((c) => c.sampledValue!))
       expect(choice.chosen?.value).toBe(best)
       expect(choice.considered.find((c) => c.name === 'C')?.sampledValue).toBeNull()
-      expect(choice.why).toMatch(/by sampled value/)
+      expect(choice.why).toMatch(/the highest sampled value of 2 eligible offers/)
       winners.add(choice.chosen!.name)
     }
     // With no data both are uncertain, so both get tried.

@@ -204,7 +204,10 @@ async function gatherFacts(
   const longestWindow = Math.max(0, ...offers.map((o) => o.caps.windowDays ?? 0))
   const [products, totals, tiers, stamps, bought] = await Promise.all([
     readProducts(db, productIds),
-    readAcceptanceTotals(db),
+    readAcceptanceTotals(
+      db,
+      offers.filter((o) => o.caps.acceptanceBudget !== null).map((o) => o.id),
+    ),
     readTiers(db, customerIds),
     readCapOutcomes(db, customerIds, now - longestWindow * DAY_MS),
     readBoughtProducts(db, customerIds, productIds),

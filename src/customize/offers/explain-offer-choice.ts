@@ -50,24 +50,28 @@ export function explainOfferChoice(
     )
   }
   const w = eligible[winner]!
-  const others = eligible.length - 1
-  const field =
-    others === 0 ? 'the only eligible offer' : `the best of ${eligible.length} eligible offers`
+  const only = eligible.length === 1
   if (mode === 'exploit') {
     const runnerUp = byMean.find((i) => i !== winner)
     return (
-      `Chose "${w.name}": ${field} by expected value, ${money(w.expectedValue)} = ` +
-      `P(accept) ${rate(w.mean)} × margin ${money(w.margin)} − cost ${money(w.cost)}` +
+      (only
+        ? `Chose "${w.name}", the only eligible offer: expected value `
+        : `Chose "${w.name}": the highest expected value of ${eligible.length} eligible offers, `) +
+      `${money(w.expectedValue)} = P(accept) ${rate(w.mean)} × margin ${money(w.margin)} − ` +
+      `cost ${money(w.cost)}` +
       (runnerUp === undefined
         ? '.'
         : `, ahead of "${eligible[runnerUp]!.name}" (${money(eligible[runnerUp]!.expectedValue)}).`)
     )
   }
   let sentence =
-    `Chose "${w.name}": ${field} by sampled value, ${money(w.value)} = ` +
-    `θ ${rate(w.theta)} × margin ${money(w.margin)} − cost ${money(w.cost)} ` +
+    (only
+      ? `Chose "${w.name}", the only eligible offer: sampled value `
+      : `Chose "${w.name}": the highest sampled value of ${eligible.length} eligible offers, `) +
+    `${money(w.value)} = θ ${rate(w.theta)} × margin ${money(w.margin)} − cost ${money(w.cost)} ` +
     `(θ drawn from its posterior, 95% interval ${rate(w.lower)}–${rate(w.upper)} from ` +
     `${w.presentations} presentations to this tier).`
+  if (only) return sentence
   if (winner === bestByMean) {
     sentence += ` It also has the highest expected value (${money(w.expectedValue)}).`
   } else {

@@ -75,96 +75,97 @@ export const OfferCapsInputSchema = z
       .optional()
       .describe('most acceptances over all customers'),
   })
-  .meta({ id: 'OfferCapsInput' })
+  .meta({ id: 'OfferCaps' })
+
+const OfferFields = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(OFFER_KINDS),
+  description: z.string().max(5000).nullable().optional(),
+  productIds: z.array(z.string().min(1).max(512)).max(100).optional(),
+  discountPercent: z.number().gt(0).max(100).nullable().optional(),
+  margin: Money('margin').describe(
+    'money earned per acceptance; must not be negative (an offer that loses money on every ' +
+      'acceptance is never worth presenting; put per-contact spending in `cost`)',
+  ),
+  cost: Money('cost').optional().describe('money spent per presentation (default 0)'),
+  eligibility: z
+    .unknown()
+    .optional()
+    .describe('a segment rule (see SegmentRule) the customer must match; null or absent: everyone'),
+  caps: OfferCapsInputSchema.optional(),
+  activeFrom: DateValueSchema.nullable().optional(),
+  activeTo: DateValueSchema.nullable().optional(),
+  status: z.enum(OFFER_STATUSES).optional(),
+})
 
 /** The fields a person gives to define an offer (API body, CLI flags, `PUT` upserts). */
-export const OfferInputSchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200),
-    kind: z.enum(OFFER_KINDS),
-    description: z.string().max(5000).nullable().optional(),
-    productIds: z.array(z.string().min(1).max(512)).max(100).optional(),
-    discountPercent: z.number().gt(0).max(100).nullable().optional(),
-    margin: Money('margin').describe(
-      'money earned per acceptance; must not be negative (an offer that loses money on every ' +
-        'acceptance is never worth presenting; put per-contact spending in `cost`)',
-    ),
-    cost: Money('cost').optional().describe('money spent per presentation (default 0)'),
-    eligibility: z
-      .unknown()
-      .optional()
-      .describe(
-        'a segment rule (see SegmentRule) the customer must match; null or absent: everyone',
-      ),
-    caps: OfferCapsInputSchema.optional(),
-    activeFrom: DateValueSchema.nullable().optional(),
-    activeTo: DateValueSchema.nullable().optional(),
-    status: z.enum(OFFER_STATUSES).optional(),
-  })
-  .superRefine((input, ctx) => {
-    const products = input.productIds ?? []
-    if (input.kind === 'product' && products.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['productIds'],
-        message: 'a product offer names exactly one product',
-      })
-    }
-    if (input.kind === 'bundle' && products.length < 2) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['productIds'],
-        message: 'a bundle names at least two products',
-      })
-    }
-    if (input.kind === 'discount' && (input.discountPercent ?? null) === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['discountPercent'],
-        message: 'a discount offer needs discountPercent (0 < % ≤ 100)',
-      })
-    }
-    if (
-      (input.kind === 'product' || input.kind === 'content') &&
-      (input.discountPercent ?? null) !== null
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['discountPercent'],
-        message: `a ${input.kind} offer has no discount; use kind discount or bundle`,
-      })
-    }
-    if (new Set(products).size !== products.length) {
-      ctx.addIssue({ code: 'custom', path: ['productIds'], message: 'product ids repeat' })
-    }
-    const caps = input.caps
-    if (caps !== undefined && (caps.presentations ?? null) !== null && !caps.windowDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['caps', 'windowDays'],
-        message: 'a presentation cap needs windowDays (e.g. 3 per 30 days)',
-      })
-    }
-    if (caps !== undefined && (caps.windowDays ?? null) !== null && !caps.presentations) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['caps', 'presentations'],
-        message: 'windowDays needs a presentation cap',
-      })
-    }
-    const from = input.activeFrom ?? null
-    const to = input.activeTo ?? null
-    if (from !== null && to !== null && dateValueMs(to) <= dateValueMs(from)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['activeTo'],
-        message: 'activeTo must be after activeFrom',
-      })
-    }
-  })
-  .meta({ id: 'OfferInput' })
+export const OfferInputSchema = OfferFields.superRefine((input, ctx) => {
+  const products = input.productIds ?? []
+  if (input.kind === 'product' && products.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['productIds'],
+      message: 'a product offer names exactly one product',
+    })
+  }
+  if (input.kind === 'bundle' && products.length < 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['productIds'],
+      message: 'a bundle names at least two products',
+    })
+  }
+  if (input.kind === 'discount' && (input.discountPercent ?? null) === null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['discountPercent'],
+      message: 'a discount offer needs discountPercent (0 < % ≤ 100)',
+    })
+  }
+  if (
+    (input.kind === 'product' || input.kind === 'content') &&
+    (input.discountPercent ?? null) !== null
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['discountPercent'],
+      message: `a ${input.kind} offer has no discount; use kind discount or bundle`,
+    })
+  }
+  if (new Set(products).size !== products.length) {
+    ctx.addIssue({ code: 'custom', path: ['productIds'], message: 'product ids repeat' })
+  }
+  const caps = input.caps
+  if (caps !== undefined && (caps.presentations ?? null) !== null && !caps.windowDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['caps', 'windowDays'],
+      message: 'a presentation cap needs windowDays (e.g. 3 per 30 days)',
+    })
+  }
+  if (caps !== undefined && (caps.windowDays ?? null) !== null && !caps.presentations) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['caps', 'presentations'],
+      message: 'windowDays needs a presentation cap',
+    })
+  }
+  const from = input.activeFrom ?? null
+  const to = input.activeTo ?? null
+  if (from !== null && to !== null && dateValueMs(to) <= dateValueMs(from)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['activeTo'],
+      message: 'activeTo must be after activeFrom',
+    })
+  }
+}).meta({ id: 'OfferDefinition' })
 
 export type OfferInput = z.infer<typeof OfferInputSchema>
+
+/** Some fields of an offer, to change them (`{ "status": "paused" }`); checked once merged. */
+export const OfferPatchSchema = OfferFields.partial().meta({ id: 'OfferPatch' })
+export type OfferPatch = z.infer<typeof OfferPatchSchema>
 
 /** One problem of an offer definition, at a path into it (`productIds[1]`, `eligibility.all[0]`). */
 export interface OfferFieldError {

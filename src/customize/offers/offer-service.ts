@@ -15,6 +15,7 @@ import {
   type Offer,
   type OfferFieldError,
   type OfferInput,
+  type OfferPatch,
 } from './offer-definition.js'
 import {
   findOfferRow,
@@ -159,15 +160,16 @@ export async function upsertOfferByName(
 export async function updateOffer(
   db: Kysely<Database>,
   offerId: string,
-  patch: Partial<OfferInput>,
+  patch: OfferPatch,
   nowMs: number,
 ): Promise<Result<Offer, OfferError>> {
   const existing = await findOfferRow(db, offerId)
   if (existing === undefined) return err(missing(offerId))
   const current = offerInputOf(offerFromStoredRow(existing))
+  const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
   const merged = {
     ...current,
-    ...patch,
+    ...given,
     caps: { ...current.caps, ...(patch.caps ?? {}) },
   }
   const checked = await validateOfferInput(db, merged)

@@ -169,13 +169,19 @@ export async function readCapOutcomes(
   return out
 }
 
-/** Acceptances so far of each offer, over all customers (for budgets). */
+/**
+ * Acceptances so far of each of `offerIds`, over all customers (for budgets); an index range
+ * scan over each offer's accepted rows.
+ */
 export async function readAcceptanceTotals(
   db: Kysely<Database>,
+  offerIds: readonly string[],
 ): Promise<ReadonlyMap<string, number>> {
+  if (offerIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('offer_outcomes')
     .select(['offer_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('offer_id', 'in', [...offerIds])
     .where('accepted_at', 'is not', null)
     .groupBy('offer_id')
     .execute()
@@ -273,11 +279,13 @@ export async function findOutcomesByKeys(
   const wanted = new Set(pairs.map((p) => `${p.customerId}\u0000${p.idempotencyKey}`))
   for (let start = 0; start < pairs.length; start += IN_CHUNK) {
     const chunk = pairs.slice(start, start + IN_CHUNK)
+    // A row-value IN over VALUES: one index probe per pair (two separate IN lists would
+    // probe every customer with every key).
+    const values = sql.join(chunk.map((p) => sql`(${p.customerId}, ${p.idempotencyKey})`))
     const rows = await db
       .selectFrom('offer_outcomes')
       .selectAll()
-      .where('customer_id', 'in', [...new Set(chunk.map((p) => p.customerId))])
-      .where('idempotency_key', 'in', [...new Set(chunk.map((p) => p.idempotencyKey))])
+      .where(sql<boolean>`(customer_id, idempotency_key) IN (VALUES ${values})`)
       .execute()
     for (const row of rows) {
       const key = `${row.customer_id}\u0000${row.idempotency_key}`

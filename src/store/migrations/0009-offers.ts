@@ -45,7 +45,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('offer_outcomes')
     .columns(['customer_id', 'offer_id', 'presented_at'])
     .execute()
-  // The model's counts and the attribution pass read outcomes by offer and time.
+  // Budgets count an offer's acceptances.
+  await db.schema
+    .createIndex('offer_outcomes_offer_accepted')
+    .on('offer_outcomes')
+    .columns(['offer_id', 'accepted_at'])
+    .execute()
+  // The attribution pass reads an offer's outcomes by time.
   await db.schema
     .createIndex('offer_outcomes_offer_time')
     .on('offer_outcomes')
