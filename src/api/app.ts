@@ -28,8 +28,9 @@ import { registerInteractRoutes } from './routes/interact.routes.js'
 import { registerValueRoutes } from './routes/value.routes.js'
 import { registerRecommendationRoutes } from './routes/recommendations.routes.js'
 import { registerSegmentRoutes } from './routes/segments.routes.js'
-import { registerOfferRoutes } from './routes/offers.routes.js'
 import { registerTemplateRoutes } from './routes/templates.routes.js'
+import { registerCampaignRoutes } from './routes/campaigns.routes.js'
+import { registerOfferRoutes } from './routes/offers.routes.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -103,8 +104,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerRecommendationRoutes(app, context)
   registerRecommenderModelRoutes(app, context)
   registerSegmentRoutes(app, context)
-  registerOfferRoutes(app, context)
   registerTemplateRoutes(app, context)
+  registerCampaignRoutes(app, context)
+  registerOfferRoutes(app, context)
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app

@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.command.js'
 import { statsCommand } from './commands/stats.command.js'
 import { trainCommand } from './commands/train.command.js'
 import { templateCommand } from './commands/template.command.js'
+import { campaignCommand } from './commands/campaign.command.js'
 import { EXIT } from './exit-codes.js'
 
 /** Usage errors anywhere in the command tree exit with EXIT.usage, help with EXIT.ok. */
@@ -52,9 +53,10 @@ export function buildProgram(): Command {
     recommendCommand(),
     trainCommand(),
     evaluateCommand(),
-    segmentCommand(),
-    offerCommand(),
     templateCommand(),
+    segmentCommand(),
+    campaignCommand(),
+    offerCommand(),
   ]) {
     program.addCommand(command)
   }

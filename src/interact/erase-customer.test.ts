@@ -124,6 +124,23 @@ describeEachEngine('erasure', (current) => {
         order_id: null,
       })
       .execute()
+    // A campaign assignment, as customize/campaigns records them.
+    await deps.db
+      .insertInto('campaign_assignments')
+      .values({
+        campaign_id: 'cmp_1',
+        customer_id: customerId,
+        grp: 'holdout',
+        stratum: 'mvc',
+        variant: null,
+        pilot: 0,
+        assigned_at: clock.now(),
+        send_status: 'holdout',
+        send_reason: null,
+        message_id: null,
+        sent_at: null,
+      })
+      .execute()
     // The test only proves something if the customer has rows in every table first.
     for (const table of CUSTOMER_KEYED_TABLES) {
       expect({ table, rows: await rowsOf(store, table, customerId) }).not.toEqual({

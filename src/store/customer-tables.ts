@@ -24,6 +24,9 @@ export const UNIQUE_KEYS = {
   messages: { columns: ['idempotency_key'], newest: 'updated_at' },
   // Memberships of both customers: their union, one row per segment.
   segment_members: { columns: ['segment_id'], newest: 'added_at' },
+  // `newest` is the key itself, never greater on the other side: the survivor's assignment to a
+  // campaign always stands, and the merged customer's moves only where the survivor has none.
+  campaign_assignments: { columns: ['campaign_id'], newest: 'campaign_id' },
   offer_outcomes: { columns: ['idempotency_key'], newest: 'presented_at' },
 } as const satisfies Partial<
   Record<CustomerKeyedTable, { columns: readonly string[]; newest: string }>
@@ -46,6 +49,7 @@ export const MERGE_POLICIES = {
   tasks: 'move-newest',
   scores: 'drop',
   segment_members: 'move-newest',
+  campaign_assignments: 'move-newest',
   offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 

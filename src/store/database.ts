@@ -24,8 +24,13 @@ import type {
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
 import type { RecommenderModelsTable } from './tables/recommend.table.js'
 import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
-import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
+import type {
+  CampaignAssignmentsTable,
+  CampaignsTable,
+  JobsTable,
+} from './tables/campaigns.table.js'
 import type { TemplatesTable } from './tables/templates.table.js'
+import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -53,9 +58,12 @@ export interface Database {
   recommender_models: RecommenderModelsTable
   segments: SegmentsTable
   segment_members: SegmentMembersTable
+  jobs: JobsTable
+  campaigns: CampaignsTable
+  campaign_assignments: CampaignAssignmentsTable
+  templates: TemplatesTable
   offers: OffersTable
   offer_outcomes: OfferOutcomesTable
-  templates: TemplatesTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */
@@ -76,5 +84,6 @@ export const CUSTOMER_KEYED_TABLES = [
   'tasks',
   'scores',
   'segment_members',
+  'campaign_assignments',
   'offer_outcomes',
 ] as const satisfies readonly (keyof Database)[]

@@ -40,6 +40,21 @@ export interface EngineCapabilities {
    */
   readonly lockKeys: (db: Kysely<Database>, keys: readonly string[]) => Promise<void>
   /**
+   * Appended to the SELECT that picks rows for a worker to claim (job queues): PostgreSQL locks
+   * them with `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows without
+   * waiting; SQLite needs nothing, as `claimTransaction` holds its single write lock.
+   */
+  readonly skipLocked: string
+  /**
+   * Runs a claim (select the rows, mark them taken) as one transaction that no other writer can
+   * interleave with: PostgreSQL's ordinary transaction (with `skipLocked`), SQLite's
+   * `BEGIN IMMEDIATE`, which takes the write lock before anything is read.
+   */
+  readonly claimTransaction: <T>(
+    db: Kysely<Database>,
+    body: (trx: Kysely<Database>) => Promise<T>,
+  ) => Promise<T>
+  /**
    * Like `lockKeys`, but shared: holders of a shared lock run side by side and keep out only a
    * holder of the exclusive lock on the same key (and wait for it).
    */
@@ -75,6 +90,19 @@ const SQLITE_CAPABILITIES: EngineCapabilities = {
   greatest: 'max',
   least: 'min',
   lockKeys: () => Promise.resolve(),
+  skipLocked: '',
+  claimTransaction: (db, body) =>
+    db.connection().execute(async (connection) => {
+      await sql`BEGIN IMMEDIATE`.execute(connection)
+      try {
+        const result = await body(connection)
+        await sql`COMMIT`.execute(connection)
+        return result
+      } catch (error) {
+        await sql`ROLLBACK`.execute(connection)
+        throw error
+      }
+    }),
   lockKeysShared: () => Promise.resolve(),
   jsonScalar: (json, path, kind) => {
     const at = sqliteJsonPath(path)
@@ -104,6 +132,8 @@ const POSTGRES_CAPABILITIES: EngineCapabilities = {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
       FROM (SELECT unnest(${sorted}::text[]) AS k ORDER BY 1) AS keys`.execute(db)
   },
+  skipLocked: 'FOR UPDATE SKIP LOCKED',
+  claimTransaction: (db, body) => db.transaction().execute(body),
   lockKeysShared: async (db, keys) => {
     if (keys.length === 0) return
     const sorted = [...new Set(keys)].sort()

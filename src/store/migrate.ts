@@ -8,8 +8,9 @@ import * as interact0005 from './migrations/0005-interact.js'
 import * as dashboard0006 from './migrations/0006-dashboard.js'
 import * as interactMore0011 from './migrations/0011-interact-more.js'
 import * as segments0007 from './migrations/0007-segments.js'
-import * as offers0009 from './migrations/0009-offers.js'
+import * as campaigns0010 from './migrations/0010-campaigns.js'
 import * as templates0008 from './migrations/0008-templates.js'
+import * as offers0009 from './migrations/0009-offers.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -24,8 +25,9 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-dashboard': dashboard0006,
   '0011-interact-more': interactMore0011,
   '0007-segments': segments0007,
-  '0009-offers': offers0009,
+  '0010-campaigns': campaigns0010,
   '0008-templates': templates0008,
+  '0009-offers': offers0009,
 }
 
 export interface MigrationReport {

@@ -6,6 +6,11 @@ import { openMigratedStore } from '../../store/open-migrated.js'
 import { isShopEmpty } from '../../identify/demo/load-demo-shop.js'
 import { startSegmentRefreshTimer } from '../../customize/segments/segment-refresh-timer.js'
 import { reportFailure } from '../command-context.js'
+import { buildInteractDeps } from '../../interact/interact-deps.js'
+import { closeChannels } from '../../interact/channel.js'
+import { buildCampaignDeps } from '../../customize/campaigns/campaign-services.js'
+import { startCampaignWorkerLoop } from '../../customize/campaigns/campaign-worker-loop.js'
+import { loadTemplateSettings } from '../../customize/templates/template-settings.js'
 import {
   DEFAULT_DEMO_CUSTOMERS,
   DEFAULT_DEMO_SEED,
@@ -63,10 +68,34 @@ export function serveCommand(): Command {
                   },
                 })
               : null
+          // Campaign sends are worked off in this process every few seconds (IDIC_CAMPAIGN_WORKER_MS, 0: off).
+          const workerMs = Number(process.env['IDIC_CAMPAIGN_WORKER_MS'] ?? 5000)
+          const campaignInteract = await buildInteractDeps(store, systemClock, config)
+          const campaignWorker =
+            workerMs > 0
+              ? startCampaignWorkerLoop(
+                  buildCampaignDeps(
+                    store,
+                    campaignInteract,
+                    loadTemplateSettings(process.env, config.publicUrl),
+                  ),
+                  {
+                    workerId: `serve-${process.pid}`,
+                    intervalMs: workerMs,
+                    onRound: (report) => {
+                      app.log.info({ report }, 'campaign sends')
+                    },
+                    onError: (error) => {
+                      app.log.error({ err: error }, 'campaign worker round failed')
+                    },
+                  },
+                )
+              : null
           const shutdown = (): void => {
             segmentTimer?.stop()
-            void app
-              .close()
+            void (campaignWorker?.stop() ?? Promise.resolve())
+              .then(() => closeChannels(campaignInteract.channels))
+              .then(() => app.close())
               .then(() => store.close())
               .finally(() => process.exit(0))
           }

@@ -1,0 +1,40 @@
+import type { Store } from '../../store/engine.js'
+import type { InteractDeps } from '../../interact/interact-deps.js'
+import { sendMessage } from '../../interact/send-message.js'
+import { createRecommendationSource } from '../templates/recommendation-source.js'
+import type { TemplateSettings } from '../templates/template-settings.js'
+import { storedOfferSource } from './offer-adapter.js'
+import { storedSegmentSource, storedTemplateSource } from './campaign-adapters.js'
+import type { CampaignDeps } from './campaign-ports.js'
+
+/**
+ * Campaign deps over the real stores: stored templates rendered with batch contexts (the live
+ * recommender's lists), stored segments, next-best-offers, and interact's sendMessage with its
+ * channels, consent, caps and quiet hours. One per process: the recommender model and catalog
+ * are cached inside.
+ */
+export function buildCampaignDeps(
+  store: Store,
+  interact: InteractDeps,
+  settings: TemplateSettings,
+): CampaignDeps {
+  const recommendations = createRecommendationSource({
+    db: store.db,
+    clock: interact.clock,
+    shopUrl: settings.shopUrl,
+  })
+  return {
+    store,
+    interact,
+    templates: storedTemplateSource({
+      db: store.db,
+      clock: interact.clock,
+      settings,
+      links: interact.links,
+      recommendations,
+    }),
+    segments: storedSegmentSource(store.db),
+    offers: storedOfferSource(store, interact.clock, settings.shopUrl),
+    send: sendMessage,
+  }
+}

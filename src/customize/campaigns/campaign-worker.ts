@@ -1,0 +1,404 @@
+import { DAY_MS } from '../../core/clock.js'
+import { InfrastructureError } from '../../core/errors.js'
+import type { SendError, SendOutcome } from '../../interact/send-message.js'
+import type { Result } from '../../core/result.js'
+import { campaignMessageKey, type Campaign } from './campaign-definition.js'
+import type { CampaignDeps, PreparedTemplate, RenderedContent } from './campaign-ports.js'
+import {
+  countQueued,
+  getCampaign,
+  moveCampaignStatus,
+  readAssignments,
+  recordSends,
+  type AssignmentRow,
+  type SendRecord,
+} from './campaigns.repository.js'
+import { CAMPAIGN_QUEUE, type CampaignJobPayload } from './launch-campaign.js'
+import {
+  claimJobs,
+  completeJobs,
+  DEFAULT_LEASE_MS,
+  failJob,
+  type Backoff,
+  type Job,
+} from './job-queue.js'
+
+export interface WorkerOptions {
+  /** Holder of the job leases; unique per running worker. */
+  readonly workerId: string
+  /** Jobs claimed (and contexts built) per round. */
+  readonly batchSize?: number
+  readonly leaseMs?: number
+  readonly backoff?: Backoff
+  /** Stop after this many jobs (default: until the queue has nothing due). */
+  readonly maxJobs?: number
+  /**
+   * Sends in flight at once within a batch (default 1). PostgreSQL serves them on several pool
+   * connections; SQLite has one connection and gains nothing.
+   */
+  readonly concurrency?: number
+  /** Called after each round with the running totals. */
+  readonly onProgress?: (report: WorkerReport) => void
+}
+
+/** Where a worker's time went, in milliseconds (for benchmarks and operators). */
+export interface WorkerTimings {
+  /** Claiming jobs and reading assignments and campaigns. */
+  claimMs: number
+  /** Choosing next-best offers (one-to-one). */
+  offersMs: number
+  /** Building the batch's template contexts and rendering. */
+  renderMs: number
+  /** interact's sendMessage calls. */
+  sendMs: number
+  /** Presentations, assignment outcomes, acknowledgements, retries. */
+  recordMs: number
+}
+
+export interface WorkerReport {
+  /** Jobs claimed. */
+  claimed: number
+  /** Messages handed over (sent or delivered) or queued on the channel. */
+  sent: number
+  /** Held by a frequency cap or quiet hours (interact sends them later). */
+  held: number
+  /** Dropped by a cap or quiet hours (policy `drop`). */
+  dropped: number
+  /** Not sent: consent withdrawn since launch, no address, customer gone. */
+  skipped: number
+  /** Render failure, channel refusal, or retries exhausted. */
+  failed: number
+  /** Sends that failed on the way (database, timeouts) and went back to the queue. */
+  retried: number
+  /** Sends whose idempotency key had been used: a restarted worker found them done. */
+  duplicates: number
+  timings: WorkerTimings
+}
+
+export const DEFAULT_WORKER_BATCH = 200
+
+function isCampaignPayload(value: unknown): value is CampaignJobPayload {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v['campaignId'] === 'string' && typeof v['customerId'] === 'string'
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** What a send's outcome means for its assignment. */
+export function sendRecordOf(
+  customerId: string,
+  result: Result<SendOutcome, SendError>,
+  nowMs: number,
+): SendRecord {
+  if (!result.ok) {
+    const e = result.error
+    const status = e.type === 'channel_unavailable' ? 'failed' : 'skipped'
+    return { customerId, status, reason: e.type, messageId: null, at: nowMs }
+  }
+  const { message, delivery } = result.value
+  const base = { customerId, messageId: message.id, at: nowMs }
+  switch (delivery.status) {
+    case 'queued':
+    case 'sent':
+    case 'delivered':
+    case 'opened':
+    case 'clicked':
+      return { ...base, status: 'sent', reason: null }
+    case 'held':
+      return {
+        ...base,
+        status: delivery.holdReason === 'retry' ? 'sent' : 'held',
+        reason: delivery.holdReason,
+      }
+    case 'dropped':
+      return { ...base, status: 'dropped', reason: delivery.holdReason }
+    default:
+      return { ...base, status: 'failed', reason: delivery.lastError ?? delivery.status }
+  }
+}
+
+/**
+ * Works off campaign send jobs until none is due (or `maxJobs`): claims a batch, renders each
+ * customer's message (contexts built for the batch at once; one-to-one campaigns choose and
+ * record each customer's next-best offer first), sends through interact's `sendMessage` under
+ * the key `campaign:<campaignId>:<customerId>`, records each outcome on the assignment, and only
+ * then acknowledges the job.
+ *
+ * A worker that dies after sending and before acknowledging loses its lease; the next worker
+ * takes the job, and `sendMessage` answers from the idempotency key with the first send, so
+ * nothing goes out twice. A send that throws (database, network) goes back to the queue with
+ * backoff, and after its last attempt the assignment is marked failed.
+ */
+export async function runCampaignWorker(
+  deps: CampaignDeps,
+  options: WorkerOptions,
+): Promise<WorkerReport> {
+  const report: WorkerReport = {
+    claimed: 0,
+    sent: 0,
+    held: 0,
+    dropped: 0,
+    skipped: 0,
+    failed: 0,
+    retried: 0,
+    duplicates: 0,
+    timings: { claimMs: 0, offersMs: 0, renderMs: 0, sendMs: 0, recordMs: 0 },
+  }
+  const batchSize = options.batchSize ?? DEFAULT_WORKER_BATCH
+  const campaigns = new Map<string, Campaign | null>()
+  const prepared = new Map<string, PreparedTemplate | string>()
+  for (;;) {
+    const room = options.maxJobs === undefined ? batchSize : options.maxJobs - report.claimed
+    if (room <= 0) break
+    const nowMs = deps.interact.clock.now()
+    const claimStarted = performance.now()
+    const jobs = await claimJobs(deps.store, {
+      queue: CAMPAIGN_QUEUE,
+      workerId: options.workerId,
+      limit: Math.min(batchSize, room),
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+      nowMs,
+    })
+    report.timings.claimMs += performance.now() - claimStarted
+    if (jobs.length === 0) break
+    report.claimed += jobs.length
+    const byCampaign = new Map<string, Job[]>()
+    const malformed: Job[] = []
+    for (const job of jobs) {
+      if (!isCampaignPayload(job.payload)) {
+        malformed.push(job)
+        continue
+      }
+      const list = byCampaign.get(job.payload.campaignId) ?? []
+      list.push(job)
+      byCampaign.set(job.payload.campaignId, list)
+    }
+    for (const job of malformed) {
+      await failJob(deps.store.db, job, 'payload is not a campaign send', nowMs, {
+        retryable: false,
+      })
+    }
+    for (const [campaignId, campaignJobs] of byCampaign) {
+      if (!campaigns.has(campaignId)) {
+        campaigns.set(campaignId, await getCampaign(deps.store.db, campaignId))
+      }
+      const campaign = campaigns.get(campaignId) ?? null
+      if (campaign === null) {
+        // Deleted campaign: nothing to send.
+        await completeJobs(deps.store.db, campaignJobs, nowMs)
+        continue
+      }
+      await processCampaignBatch(deps, campaign, campaignJobs, prepared, report, options)
+      if ((await countQueued(deps.store.db, campaign.id)) === 0) {
+        await moveCampaignStatus(
+          deps.store.db,
+          campaign.id,
+          ['running'],
+          'sent',
+          deps.interact.clock.now(),
+        )
+      }
+    }
+    options.onProgress?.({ ...report, timings: { ...report.timings } })
+  }
+  await completeCampaigns(deps, deps.interact.clock.now())
+  return report
+}
+
+async function processCampaignBatch(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  jobs: readonly Job[],
+  prepared: Map<string, PreparedTemplate | string>,
+  report: WorkerReport,
+  options: WorkerOptions,
+): Promise<void> {
+  const db = deps.store.db
+  const nowMs = deps.interact.clock.now()
+  const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
+  const timings = report.timings
+  let started = performance.now()
+  const assignments = await readAssignments(db, campaign.id, jobs.map(customerOf))
+  timings.claimMs += performance.now() - started
+  const finished: Job[] = []
+  const pending: { job: Job; assignment: AssignmentRow }[] = []
+  for (const job of jobs) {
+    const assignment = assignments.get(customerOf(job))
+    // Gone (erased, merged into a customer who had their own assignment) or already recorded
+    // by a worker that died before acknowledging: nothing left to do.
+    if (assignment?.sendStatus !== 'queued') finished.push(job)
+    else pending.push({ job, assignment })
+  }
+  const records: SendRecord[] = []
+  const presented: { customerId: string; offerId: string }[] = []
+  const retry: { job: Job; error: string; retryable: boolean }[] = []
+  const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
+  for (const item of pending) {
+    const name = templateFor(campaign, item.assignment)
+    const list = byTemplate.get(name) ?? []
+    list.push(item)
+    byTemplate.set(name, list)
+  }
+  for (const [templateName, items] of byTemplate) {
+    const key = `${campaign.id}\u0000${templateName}`
+    let template = prepared.get(key)
+    if (template === undefined) {
+      const result = await deps.templates.prepare(templateName)
+      template = result.ok
+        ? result.value
+        : result.error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')
+      prepared.set(key, template)
+    }
+    const ids = items.map((i) => i.assignment.customerId)
+    let rendered: Map<string, Result<RenderedContent, { type: string; message: string }>>
+    let offers: ReadonlyMap<string, { readonly id: string } | null> = new Map()
+    try {
+      if (typeof template === 'string')
+        throw new InfrastructureError('template_invalid', template, { retryable: true })
+      started = performance.now()
+      const chosen =
+        campaign.strategy === 'one-to-one'
+          ? await deps.offers.chooseBatch(ids, campaign, nowMs)
+          : null
+      offers = chosen ?? offers
+      timings.offersMs += performance.now() - started
+      started = performance.now()
+      const extras = {
+        campaign: { id: campaign.id, name: campaign.name },
+        channel: campaign.channel,
+        topic: campaign.topic,
+        ...(chosen === null ? {} : { offers: chosen }),
+      }
+      rendered = await template.renderBatch(ids, extras)
+      timings.renderMs += performance.now() - started
+    } catch (error) {
+      // Contexts or offers could not be read (or the template broke since launch): the whole
+      // batch goes back to the queue.
+      for (const item of items)
+        retry.push({ job: item.job, error: describeError(error), retryable: true })
+      continue
+    }
+    const sends: { job: Job; customerId: string; content: RenderedContent }[] = []
+    for (const item of items) {
+      const customerId = item.assignment.customerId
+      const message = rendered.get(customerId)
+      if (message === undefined || !message.ok) {
+        const why = message === undefined ? 'not rendered' : message.error.message
+        const gone = message !== undefined && message.error.type === 'customer_not_found'
+        records.push({
+          customerId,
+          status: gone ? 'skipped' : 'failed',
+          reason: gone ? 'unknown_customer' : `render_failed: ${why}`.slice(0, 500),
+          messageId: null,
+          at: nowMs,
+        })
+        finished.push(item.job)
+      } else {
+        sends.push({ job: item.job, customerId, content: message.value })
+      }
+    }
+    started = performance.now()
+    const concurrency = Math.max(1, options.concurrency ?? 1)
+    for (let at = 0; at < sends.length; at += concurrency) {
+      await Promise.all(
+        sends.slice(at, at + concurrency).map(async ({ job, customerId, content }) => {
+          try {
+            const result = await deps.send(deps.interact, {
+              identity: customerId,
+              channel: campaign.channel,
+              kind: 'marketing',
+              topic: campaign.topic,
+              subject: content.subject,
+              body: content.text,
+              html: content.html,
+              idempotencyKey: campaignMessageKey(campaign.id, customerId),
+            })
+            if (result.ok && result.value.duplicate) report.duplicates++
+            const record = sendRecordOf(customerId, result, deps.interact.clock.now())
+            records.push(record)
+            const offer = offers.get(customerId)
+            if (offer != null && (record.status === 'sent' || record.status === 'held')) {
+              presented.push({ customerId, offerId: offer.id })
+            }
+            finished.push(job)
+          } catch (error) {
+            retry.push({ job, error: describeError(error), retryable: true })
+          }
+        }),
+      )
+    }
+    timings.sendMs += performance.now() - started
+  }
+  // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
+  started = performance.now()
+  await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
+  await recordSends(deps.store, campaign.id, records)
+  for (const r of records) {
+    if (r.status === 'sent') report.sent++
+    else if (r.status === 'held') report.held++
+    else if (r.status === 'dropped') report.dropped++
+    else if (r.status === 'skipped') report.skipped++
+    else if (r.status === 'failed') report.failed++
+  }
+  await completeJobs(db, finished, deps.interact.clock.now())
+  const exhausted: SendRecord[] = []
+  for (const { job, error, retryable } of retry) {
+    const status = await failJob(db, job, error, deps.interact.clock.now(), {
+      retryable,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    })
+    if (status === 'queued') report.retried++
+    if (status === 'dead' || status === 'failed') {
+      report.failed++
+      exhausted.push({
+        customerId: customerOf(job),
+        status: 'failed',
+        reason: `${status}: ${error}`.slice(0, 500),
+        messageId: null,
+        at: deps.interact.clock.now(),
+      })
+    }
+  }
+  await recordSends(deps.store, campaign.id, exhausted)
+  timings.recordMs += performance.now() - started
+}
+
+function templateFor(campaign: Campaign, assignment: AssignmentRow): string {
+  if (campaign.variants !== null) {
+    const variant = campaign.variants.find((v) => v.segmentId === assignment.variant)
+    if (variant !== undefined) return variant.templateName
+  }
+  if (campaign.templateName === null) {
+    throw new Error(
+      `Campaign ${campaign.id} has no template for variant ${assignment.variant ?? 'none'}`,
+    )
+  }
+  return campaign.templateName
+}
+
+/**
+ * Campaigns whose sends are all recorded and whose attribution window has passed for every
+ * assignment are completed: their report will not change any more.
+ */
+export async function completeCampaigns(
+  deps: Pick<CampaignDeps, 'store'>,
+  nowMs: number,
+): Promise<number> {
+  const db = deps.store.db
+  const sent = await db
+    .selectFrom('campaigns')
+    .select(['id', 'launched_at', 'attribution_days'])
+    .where('status', '=', 'sent')
+    .execute()
+  let completed = 0
+  for (const c of sent) {
+    if (c.launched_at === null || nowMs < c.launched_at + c.attribution_days * DAY_MS) continue
+    if (await moveCampaignStatus(db, c.id, ['sent'], 'completed', nowMs, { completedAt: nowMs })) {
+      completed++
+    }
+  }
+  return completed
+}

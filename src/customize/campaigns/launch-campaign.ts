@@ -1,0 +1,226 @@
+import type { Insertable, Kysely } from 'kysely'
+import { newId } from '../../core/ids.js'
+import { err, ok, type Result } from '../../core/result.js'
+import type { Database } from '../../store/database.js'
+import type { CampaignAssignmentsTable } from '../../store/tables/campaigns.table.js'
+import { assignHoldout, selectPilot } from './assign-holdout.js'
+import { recentActivity, strataOf } from './campaign-audience.js'
+import {
+  CAMPAIGN_STRATEGIES,
+  CampaignInputSchema,
+  segmentsOf,
+  strategyIssues,
+  campaignMessageKey,
+  type Campaign,
+  type CampaignStatus,
+} from './campaign-definition.js'
+import type { CampaignDeps, CampaignProblem } from './campaign-ports.js'
+import { getCampaign, insertCampaign, moveCampaignStatus } from './campaigns.repository.js'
+import { enqueueJobs, type NewJob } from './job-queue.js'
+import { planCampaign } from './plan-campaign.js'
+
+/** The queue campaign sends travel on. */
+export const CAMPAIGN_QUEUE = 'campaign-send'
+
+/** Payload of one campaign send job. */
+export interface CampaignJobPayload {
+  readonly campaignId: string
+  readonly customerId: string
+}
+
+export type CreateCampaignError = {
+  readonly type: 'invalid_campaign'
+  readonly problems: readonly CampaignProblem[] | readonly { path: string; message: string }[]
+}
+
+/**
+ * Validates a campaign as asked for (shape first, then what it names and reaches) and stores it
+ * as a draft. Every problem is listed; nothing is stored when there is one.
+ */
+export async function createCampaign(
+  deps: Pick<CampaignDeps, 'store' | 'interact' | 'templates' | 'segments' | 'offers'>,
+  input: unknown,
+  nowMs: number,
+): Promise<Result<Campaign, CreateCampaignError>> {
+  const parsed = CampaignInputSchema.safeParse(input)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }))
+    // The strategy's own rules do not run when other fields failed; run them here.
+    const raw =
+      typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}
+    const strategy = CAMPAIGN_STRATEGIES.find((s) => s === raw['strategy'])
+    if (strategy !== undefined) {
+      for (const issue of strategyIssues({ ...raw, strategy })) {
+        const path = issue.path.join('.')
+        if (!problems.some((p) => p.path === path)) problems.push({ path, message: issue.message })
+      }
+    }
+    return err({ type: 'invalid_campaign', problems })
+  }
+  const spec = parsed.data
+  const plan = await planCampaign(deps, {
+    strategy: spec.strategy,
+    channel: spec.channel,
+    topic: spec.topic,
+    templateName: spec.templateName ?? null,
+    segmentId: spec.segmentId ?? null,
+    variants: spec.variants ?? null,
+  })
+  if (!plan.ok) return err(plan.error)
+  return ok(await insertCampaign(deps.store.db, newId('cmp', nowMs), spec, nowMs))
+}
+
+export interface LaunchReport {
+  readonly campaignId: string
+  readonly consenting: number
+  readonly eligible: number
+  readonly treatment: number
+  readonly holdout: number
+  readonly pilot: number
+  readonly enqueued: number
+  /** Customers per tier (stratum): treatment and holdout. */
+  readonly strata: Readonly<Record<string, { treatment: number; holdout: number }>>
+}
+
+export type LaunchError =
+  | { readonly type: 'not_found'; readonly campaignId: string }
+  | { readonly type: 'not_launchable'; readonly status: CampaignStatus }
+  | { readonly type: 'invalid_campaign'; readonly problems: readonly CampaignProblem[] }
+
+/**
+ * Launches a draft campaign: checks it again (templates, segments, audience may have changed),
+ * splits the audience into treatment and a holdout stratified by tier, picks the pilot (the
+ * most active treated customers) when asked, and — in one transaction with the move to
+ * `running` — records every assignment and enqueues one send job per treated customer. The
+ * holdout gets no job: it is never contacted. Workers (`runCampaignWorker`) do the sending.
+ */
+export async function launchCampaign(
+  deps: Pick<CampaignDeps, 'store' | 'interact' | 'templates' | 'segments' | 'offers'>,
+  campaignId: string,
+  nowMs: number,
+): Promise<Result<LaunchReport, LaunchError>> {
+  const { db } = deps.store
+  const campaign = await getCampaign(db, campaignId)
+  if (campaign === null) return err({ type: 'not_found', campaignId })
+  if (campaign.status !== 'draft' && campaign.status !== 'failed') {
+    return err({ type: 'not_launchable', status: campaign.status })
+  }
+  // Segments as of the launch: recomputed from their rules, not as last refreshed.
+  for (const segmentId of segmentsOf(campaign)) {
+    if ((await deps.segments.find(segmentId)) !== null)
+      await deps.segments.refresh(segmentId, nowMs)
+  }
+  const plan = await planCampaign(deps, campaign)
+  if (!plan.ok) return err(plan.error)
+  const ids = plan.value.targets.map((t) => t.customerId)
+  const strata = await strataOf(db, ids)
+  const assigned = assignHoldout(
+    plan.value.targets.map((t) => ({
+      customerId: t.customerId,
+      stratum: strata.get(t.customerId) ?? 'unscored',
+    })),
+    campaign.seed,
+    campaign.holdoutShare,
+  )
+  const treated = assigned.filter((a) => a.group === 'treatment')
+  if (treated.length === 0) {
+    return err({
+      type: 'invalid_campaign',
+      problems: [
+        {
+          path: 'holdoutShare',
+          code: 'no_treated_customers',
+          message: `all ${assigned.length} eligible customers fall in the holdout; lower holdoutShare or widen the audience`,
+        },
+      ],
+    })
+  }
+  let pilot = new Set<string>()
+  if (campaign.pilot !== null) {
+    const activity = await recentActivity(
+      db,
+      treated.map((a) => a.customerId),
+      nowMs,
+    )
+    pilot = selectPilot(
+      treated.map((a) => ({ customerId: a.customerId, activity: activity.get(a.customerId) ?? 0 })),
+      campaign.seed,
+      campaign.pilot.share,
+    )
+  }
+  // The rest waits for the pilot: at least a millisecond, so the pilot is claimed first.
+  const restAfter =
+    campaign.pilot === null ? nowMs : nowMs + Math.max(1, campaign.pilot.waitHours * 3_600_000)
+  const variantOf = new Map(plan.value.targets.map((t) => [t.customerId, t.variant]))
+  const launched = await db.transaction().execute(async (trx) => {
+    const moved = await moveCampaignStatus(
+      trx,
+      campaign.id,
+      ['draft', 'failed'],
+      'running',
+      nowMs,
+      {
+        launchedAt: nowMs,
+      },
+    )
+    if (!moved) return null
+    await insertAssignments(
+      trx,
+      assigned.map((a) => ({
+        campaign_id: campaign.id,
+        customer_id: a.customerId,
+        grp: a.group,
+        stratum: a.stratum,
+        variant: variantOf.get(a.customerId) ?? null,
+        pilot: pilot.has(a.customerId) ? 1 : 0,
+        assigned_at: nowMs,
+        send_status: a.group === 'holdout' ? 'holdout' : 'queued',
+        send_reason: null,
+        message_id: null,
+        sent_at: null,
+      })),
+    )
+    const jobs: NewJob[] = treated.map((a) => ({
+      id: newId('job', nowMs),
+      queue: CAMPAIGN_QUEUE,
+      payload: { campaignId: campaign.id, customerId: a.customerId } satisfies CampaignJobPayload,
+      idempotencyKey: campaignMessageKey(campaign.id, a.customerId),
+      runAfter: campaign.pilot === null || pilot.has(a.customerId) ? nowMs : restAfter,
+    }))
+    return enqueueJobs({ db: trx, capabilities: deps.store.capabilities }, jobs, nowMs)
+  })
+  if (launched === null) {
+    const now = await getCampaign(db, campaign.id)
+    return err({ type: 'not_launchable', status: now?.status ?? 'running' })
+  }
+  const perStratum: Record<string, { treatment: number; holdout: number }> = {}
+  for (const a of assigned) {
+    const s = (perStratum[a.stratum] ??= { treatment: 0, holdout: 0 })
+    s[a.group] += 1
+  }
+  return ok({
+    campaignId: campaign.id,
+    consenting: plan.value.consenting,
+    eligible: assigned.length,
+    treatment: treated.length,
+    holdout: assigned.length - treated.length,
+    pilot: pilot.size,
+    enqueued: launched.enqueued,
+    strata: perStratum,
+  })
+}
+
+async function insertAssignments(
+  db: Kysely<Database>,
+  rows: readonly Insertable<CampaignAssignmentsTable>[],
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    await db
+      .insertInto('campaign_assignments')
+      .values(rows.slice(start, start + 500))
+      .execute()
+  }
+}
