@@ -37,6 +37,8 @@ export async function listRankedCustomers(
     readonly by: RankBy
     readonly limit: number
     readonly tier?: Tier
+    /** Only members of this segment (its stored id), joined on `segment_members`. */
+    readonly segmentId?: string
     readonly cursor?: string
   },
 ): Promise<RankedPage> {
@@ -61,6 +63,15 @@ export async function listRankedCustomers(
     .orderBy('scores.customer_id', 'desc')
     .limit(options.limit + 1)
   if (options.tier !== undefined) select = select.where('scores.tier', '=', options.tier)
+  if (options.segmentId !== undefined) {
+    const segmentId = options.segmentId
+    select = select.where('scores.customer_id', 'in', (eb) =>
+      eb
+        .selectFrom('segment_members')
+        .select('segment_members.customer_id')
+        .where('segment_members.segment_id', '=', segmentId),
+    )
+  }
   if (options.cursor !== undefined && options.cursor !== '') {
     const { value, id } = decodeCursor(options.cursor)
     select = select.where((eb) =>
