@@ -106,8 +106,7 @@ export function SegmentPage(props: { readonly id: string }): VNode {
             refreshed === null
               ? null
               : html`<p class="note" role="status">
-                  Refreshed: ${formatInteger(refreshed.added)} joined,
-                  ${formatInteger(refreshed.removed)} left, ${formatInteger(refreshed.count)} now.
+                  ${`Refreshed: ${formatInteger(refreshed.added)} joined, ${formatInteger(refreshed.removed)} left, ${formatInteger(refreshed.count)} now.`}
                 </p>`
           }
           ${error === null ? null : html`<${ErrorNote} error=${error} what="a refresh" />`}
