@@ -252,7 +252,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
       .getByLabel('Rule (JSON)')
       .fill('{"all":[{"orders":"count","op":"gte","value":"two"}]}')
     await page.getByRole('button', { name: 'Preview' }).click()
-    await page.getByRole('alert').filter({ hasText: 'all[0]' }).waitFor()
+    await page.locator('ul.problems li').filter({ hasText: 'all[0].value' }).waitFor()
     await page.screenshot({ path: `${SHOTS}/segment-rule-error.png`, fullPage: true })
 
     const rule = { orders: 'count', op: 'gte', value: 2 }

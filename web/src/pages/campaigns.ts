@@ -203,9 +203,7 @@ function ReportView(props: { readonly report: CampaignReport }): VNode {
       }
     </dl>
     <p class="muted small">
-      Attribution: orders within ${r.attribution.days} days of assignment
-      (${r.attribution.closed ? 'window closed' : 'window still open'}). Report of
-      ${formatDateTime(r.generatedAt)}.
+      ${`Attribution: orders within ${r.attribution.days} days of assignment (${r.attribution.closed ? 'window closed' : 'window still open'}). Report of ${formatDateTime(r.generatedAt)}.`}
     </p>
     <div class="grid2">
       <figure class="panel">
@@ -319,7 +317,7 @@ function ComparisonView(props: { readonly comparison: CampaignComparison }): VNo
       ${
         winner === null || winnerRow === undefined
           ? 'No winner yet: no campaign has an uplift to compare.'
-          : `${winnerRow.name} (${winner.strategy}) wins with ${money(winner.revenuePerCustomerUplift)} more revenue per customer than its holdout — ${winner.significant ? 'significant at 95%' : 'not significant at 95%: the intervals overlap zero or each other'}.`
+          : `${winnerRow.name} (${winner.strategy}) wins with ${money(winner.revenuePerCustomerUplift)} more revenue per customer than its holdout — ${winner.significant ? 'significant at 95%: its interval is above zero' : 'not significant at 95%: its interval includes zero'}.`
       }
     </p>
     <figure class="panel">
@@ -347,8 +345,7 @@ function ComparisonView(props: { readonly comparison: CampaignComparison }): VNo
                 <td class="num">${formatInteger(row.treated)} / ${formatInteger(row.held)}</td>
                 <td class="num hide-narrow">${formatInteger(row.sent)}</td>
                 <td class="num">
-                  ${formatPercent(row.treatment.conversionRate.estimate)} /
-                  ${formatPercent(row.holdout.conversionRate.estimate)}
+                  ${`${formatPercent(row.treatment.conversionRate.estimate)} / ${formatPercent(row.holdout.conversionRate.estimate)}`}
                 </td>
                 <td class="small">
                   ${row.uplift === null ? '—' : interval(row.uplift.revenuePerCustomer, money)}
