@@ -106,7 +106,9 @@ export function registerRankedCustomerRoutes(
         by: request.query.by,
         limit: request.query.limit,
         ...(request.query.tier === undefined ? {} : { tier: request.query.tier }),
-        ...(segment === undefined ? {} : { segmentId: segment.id }),
+        ...(segment === undefined
+          ? {}
+          : { segment: { id: segment.id, memberCount: segment.memberCount } }),
         ...(request.query.cursor === undefined ? {} : { cursor: request.query.cursor }),
       })
     },

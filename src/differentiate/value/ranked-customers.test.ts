@@ -109,24 +109,27 @@ describeEachEngine('listRankedCustomers', (current, engine) => {
       .db.insertInto('segment_members')
       .values({ segment_id: 'seg_b', customer_id: 'c005', added_at: 0 })
       .execute()
-    const seen: string[] = []
-    let cursor: string | undefined
-    for (;;) {
-      const page = await listRankedCustomers(current().db, {
-        by: 'value',
-        limit: 4,
-        segmentId: 'seg_a',
-        ...(cursor === undefined ? {} : { cursor }),
-      })
-      seen.push(...page.customers.map((c) => c.id))
-      if (page.nextCursor === null) break
-      cursor = page.nextCursor
+    // Both plans: a small segment read whole, a large one probed along the rank index.
+    for (const memberCount of [members.length, 1_000_000]) {
+      const seen: string[] = []
+      let cursor: string | undefined
+      for (;;) {
+        const page = await listRankedCustomers(current().db, {
+          by: 'value',
+          limit: 4,
+          segment: { id: 'seg_a', memberCount },
+          ...(cursor === undefined ? {} : { cursor }),
+        })
+        seen.push(...page.customers.map((c) => c.id))
+        if (page.nextCursor === null) break
+        cursor = page.nextCursor
+      }
+      expect([...seen].sort()).toEqual(members)
     }
-    expect([...seen].sort()).toEqual(members)
     const none = await listRankedCustomers(current().db, {
       by: 'value',
       limit: 10,
-      segmentId: 'seg_none',
+      segment: { id: 'seg_none', memberCount: 0 },
     })
     expect(none.customers).toEqual([])
   })
