@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error body's `details` (e.g. a refused rule's problems with their paths). */
+    readonly details: unknown = null,
   ) {
     super(message)
     this.name = 'ApiError'
@@ -30,7 +32,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Calls the API with the stored key; rejects with ApiError on a non-2xx answer. */
 export async function api<T>(
   path: string,
-  init: { readonly method?: 'GET' | 'POST'; readonly body?: unknown; readonly key?: string } = {},
+  init: {
+    readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
+    readonly body?: unknown
+    readonly key?: string
+  } = {},
 ): Promise<T> {
   const key = init.key ?? storedKey()
   const headers: Record<string, string> = { accept: 'application/json' }
@@ -52,7 +58,7 @@ export async function api<T>(
     const code = typeof error['code'] === 'string' ? error['code'] : 'http_error'
     const message =
       typeof error['message'] === 'string' ? error['message'] : `HTTP ${response.status}`
-    throw new ApiError(response.status, code, message)
+    throw new ApiError(response.status, code, message, error['details'] ?? null)
   }
   return body as T
 }

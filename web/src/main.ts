@@ -8,6 +8,8 @@ import { Customer360Page } from './pages/customer-360.js'
 import { OverviewPage } from './pages/overview.js'
 import { PortfolioPage } from './pages/portfolio.js'
 import { RecommendationsPage } from './pages/recommendations.js'
+import { NewSegmentPage, SegmentPage, SegmentsPage } from './pages/segments.js'
+import { CampaignComparePage, CampaignPage, CampaignsPage } from './pages/campaigns.js'
 import { link, useRoute, type Route } from './router.js'
 import { ErrorNote, Loading } from './ui.js'
 import { asApiError } from './use-api.js'
@@ -83,11 +85,26 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
       return manager
         ? html`<${PortfolioPage} />`
         : html`<${CustomersPage}
-            key=${`${r.query}|${r.sort}|${r.tier}`}
+            key=${`${r.query}|${r.sort}|${r.tier}|${r.segment}`}
             query=${r.query}
             sort=${r.sort}
             tier=${r.tier}
+            segment=${r.segment}
           />`
+    case 'segments':
+      return manager ? html`<${PortfolioPage} />` : html`<${SegmentsPage} />`
+    case 'new-segment':
+      return manager ? html`<${PortfolioPage} />` : html`<${NewSegmentPage} />`
+    case 'segment':
+      return manager ? html`<${PortfolioPage} />` : html`<${SegmentPage} key=${r.id} id=${r.id} />`
+    case 'campaigns':
+      return manager ? html`<${PortfolioPage} />` : html`<${CampaignsPage} />`
+    case 'campaign':
+      return manager ? html`<${PortfolioPage} />` : html`<${CampaignPage} key=${r.id} id=${r.id} />`
+    case 'campaign-compare':
+      return manager
+        ? html`<${PortfolioPage} />`
+        : html`<${CampaignComparePage} key=${r.ids} ids=${r.ids} />`
     case 'customer':
       return html`<${Customer360Page}
         key=${r.identity}
@@ -105,7 +122,14 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
 function Shell(props: { readonly session: Session; readonly onSignOut: () => void }): VNode {
   const route = useRoute()
   const manager = props.session.role === 'manager'
-  const current = manager ? 'portfolio' : route.page === 'customer' ? 'customers' : route.page
+  const SECTION: Readonly<Record<string, string>> = {
+    customer: 'customers',
+    segment: 'segments',
+    'new-segment': 'segments',
+    campaign: 'campaigns',
+    'campaign-compare': 'campaigns',
+  }
+  const current = manager ? 'portfolio' : (SECTION[route.page] ?? route.page)
   const nav = (page: string, href: string, label: string): VNode =>
     html`<a href=${href} data-link aria-current=${current === page ? 'page' : undefined}
       >${label}</a
@@ -120,6 +144,8 @@ function Shell(props: { readonly session: Session; readonly onSignOut: () => voi
             ? nav('portfolio', '/portfolio', 'My portfolio')
             : html`${nav('overview', '/', 'Overview')}
               ${nav('customers', '/customers', 'Customers')}
+              ${nav('segments', '/segments', 'Segments')}
+              ${nav('campaigns', '/campaigns', 'Campaigns')}
               ${nav('recommendations', '/recommendations', 'Recommendations')}`
         }
       </nav>

@@ -9,10 +9,18 @@ export type Route =
       /** recent (last seen), or a ranking: value, clv, p_alive. */
       readonly sort: string
       readonly tier: string
+      /** segment id: only its members (ranked list). */
+      readonly segment: string
     }
   | { readonly page: 'customer'; readonly identity: string }
   | { readonly page: 'portfolio' }
   | { readonly page: 'recommendations' }
+  | { readonly page: 'segments' }
+  | { readonly page: 'new-segment' }
+  | { readonly page: 'segment'; readonly id: string }
+  | { readonly page: 'campaigns' }
+  | { readonly page: 'campaign'; readonly id: string }
+  | { readonly page: 'campaign-compare'; readonly ids: string }
   | { readonly page: 'not-found'; readonly path: string }
 
 export function parseRoute(location: Location): Route {
@@ -20,6 +28,17 @@ export function parseRoute(location: Location): Route {
   if (path === '/' || path === '/overview') return { page: 'overview' }
   if (path === '/portfolio') return { page: 'portfolio' }
   if (path === '/recommendations') return { page: 'recommendations' }
+  if (path === '/segments') return { page: 'segments' }
+  if (path === '/segments/new') return { page: 'new-segment' }
+  if (path === '/campaigns') return { page: 'campaigns' }
+  if (path === '/campaigns/compare') {
+    return { page: 'campaign-compare', ids: new URLSearchParams(location.search).get('ids') ?? '' }
+  }
+  const item = /^\/(segments|campaigns)\/(.+)$/.exec(path)
+  if (item?.[1] !== undefined && item[2] !== undefined) {
+    const id = decodeURIComponent(item[2])
+    return item[1] === 'segments' ? { page: 'segment', id } : { page: 'campaign', id }
+  }
   if (path === '/customers') {
     const params = new URLSearchParams(location.search)
     return {
@@ -27,6 +46,7 @@ export function parseRoute(location: Location): Route {
       query: params.get('query') ?? '',
       sort: params.get('sort') ?? 'recent',
       tier: params.get('tier') ?? '',
+      segment: params.get('segment') ?? '',
     }
   }
   const match = /^\/customers\/(.+)$/.exec(path)

@@ -3,6 +3,8 @@ import { getValueCharts } from '../../differentiate/value/value-charts.js'
 import { listRankedCustomers, RANK_BY } from '../../differentiate/value/ranked-customers.js'
 import { TIERS } from '../../differentiate/value/tiers.js'
 import { PerRunCache } from '../../differentiate/value/per-run-cache.js'
+import { getSegment } from '../../customize/segments/segment-service.js'
+import { unwrapSegmentResult } from '../../customize/segments/segment-request-error.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS } from '../error-body.js'
 
@@ -57,11 +59,18 @@ export function registerRankedCustomerRoutes(
       preHandler: requireRoles('admin', 'analyst'),
       schema: {
         tags: ['differentiate'],
-        summary: 'Scored customers, highest first by value, CLV or P(alive), optionally one tier',
+        summary:
+          'Scored customers, highest first by value, CLV or P(alive), optionally one tier or segment',
         security: [{ secretKey: [] }],
         querystring: z.object({
           by: z.enum(RANK_BY).default('value'),
           tier: z.enum(TIERS).optional(),
+          segment: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('only members of this segment (id or name); 404 when there is none'),
           cursor: z.string().max(500).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
@@ -88,12 +97,20 @@ export function registerRankedCustomerRoutes(
         },
       },
     },
-    async (request) =>
-      listRankedCustomers(deps.store.db, {
+    async (request) => {
+      const segment =
+        request.query.segment === undefined
+          ? undefined
+          : unwrapSegmentResult(await getSegment(deps.store.db, request.query.segment))
+      return listRankedCustomers(deps.store.db, {
         by: request.query.by,
         limit: request.query.limit,
         ...(request.query.tier === undefined ? {} : { tier: request.query.tier }),
+        ...(segment === undefined
+          ? {}
+          : { segment: { id: segment.id, memberCount: segment.memberCount } }),
         ...(request.query.cursor === undefined ? {} : { cursor: request.query.cursor }),
-      }),
+      })
+    },
   )
 }

@@ -98,6 +98,42 @@ describeEachEngine('listRankedCustomers', (current, engine) => {
     ).rejects.toThrow('cursor')
   })
 
+  it('keeps only the members of a segment, across pages', async () => {
+    await seed(current(), 30)
+    const members = ['c003', 'c004', 'c010', 'c017', 'c021', 'c029']
+    await current()
+      .db.insertInto('segment_members')
+      .values(members.map((id) => ({ segment_id: 'seg_a', customer_id: id, added_at: 0 })))
+      .execute()
+    await current()
+      .db.insertInto('segment_members')
+      .values({ segment_id: 'seg_b', customer_id: 'c005', added_at: 0 })
+      .execute()
+    // Both plans: a small segment read whole, a large one probed along the rank index.
+    for (const memberCount of [members.length, 1_000_000]) {
+      const seen: string[] = []
+      let cursor: string | undefined
+      for (;;) {
+        const page = await listRankedCustomers(current().db, {
+          by: 'value',
+          limit: 4,
+          segment: { id: 'seg_a', memberCount },
+          ...(cursor === undefined ? {} : { cursor }),
+        })
+        seen.push(...page.customers.map((c) => c.id))
+        if (page.nextCursor === null) break
+        cursor = page.nextCursor
+      }
+      expect([...seen].sort()).toEqual(members)
+    }
+    const none = await listRankedCustomers(current().db, {
+      by: 'value',
+      limit: 10,
+      segment: { id: 'seg_none', memberCount: 0 },
+    })
+    expect(none.customers).toEqual([])
+  })
+
   if (engine === 'sqlite') {
     it('reads pages through the rank index, without sorting', async () => {
       await seed(current(), 30)

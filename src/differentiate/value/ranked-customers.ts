@@ -9,6 +9,14 @@ export type RankBy = (typeof RANK_BY)[number]
 
 const COLUMN = { value: 'actual_value', clv: 'clv', p_alive: 'p_alive' } as const
 
+/**
+ * Up to this many members a segment filter reads the members and sorts them (a few ms); above
+ * it, it walks the rank index and probes membership, which finds a page after about
+ * limit × customers / members probes (on 24,000 customers: 63 ms sorted against 3 ms walked
+ * for 9,600 members; 18 ms walked for an empty segment).
+ */
+const SMALL_SEGMENT = 2000
+
 export interface RankedCustomer {
   readonly id: string
   readonly email: string | null
@@ -37,6 +45,11 @@ export async function listRankedCustomers(
     readonly by: RankBy
     readonly limit: number
     readonly tier?: Tier
+    /**
+     * Only members of this segment (its stored id and member count, which picks the plan: a
+     * small segment is read whole and sorted; a large one filters the rank index walk).
+     */
+    readonly segment?: { readonly id: string; readonly memberCount: number }
     readonly cursor?: string
   },
 ): Promise<RankedPage> {
@@ -61,6 +74,26 @@ export async function listRankedCustomers(
     .orderBy('scores.customer_id', 'desc')
     .limit(options.limit + 1)
   if (options.tier !== undefined) select = select.where('scores.tier', '=', options.tier)
+  const segment = options.segment
+  if (segment !== undefined) {
+    select =
+      segment.memberCount <= SMALL_SEGMENT
+        ? select.where('scores.customer_id', 'in', (eb) =>
+            eb
+              .selectFrom('segment_members')
+              .select('segment_members.customer_id')
+              .where('segment_members.segment_id', '=', segment.id),
+          )
+        : select.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('segment_members')
+                .select('segment_members.customer_id')
+                .where('segment_members.segment_id', '=', segment.id)
+                .whereRef('segment_members.customer_id', '=', 'scores.customer_id'),
+            ),
+          )
+  }
   if (options.cursor !== undefined && options.cursor !== '') {
     const { value, id } = decodeCursor(options.cursor)
     select = select.where((eb) =>

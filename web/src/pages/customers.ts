@@ -2,6 +2,7 @@ import { html } from 'htm/preact'
 import type { VNode } from 'preact'
 import { useState } from 'preact/hooks'
 import type { CustomerPage, RankedPage } from '../api.js'
+import type { Segment } from '../customize-api.js'
 import { formatDateTime, formatDecimal, formatPercent, TIER_LABELS } from '../format.js'
 import { Loaded } from '../ui.js'
 import { useApi } from '../use-api.js'
@@ -21,11 +22,12 @@ const SORTS: readonly (readonly [string, string])[] = [
   ['p_alive', 'P(alive)'],
 ]
 
-function customersHref(query: string, sort: string, tier: string): string {
+function customersHref(query: string, sort: string, tier: string, segment = ''): string {
   const params = new URLSearchParams()
   if (query !== '') params.set('query', query)
   if (sort !== 'recent') params.set('sort', sort)
   if (tier !== '') params.set('tier', tier)
+  if (segment !== '') params.set('segment', segment)
   const search = params.toString()
   return search === '' ? '/customers' : `/customers?${search}`
 }
@@ -35,18 +37,25 @@ export function CustomersPage(props: {
   readonly query: string
   readonly sort: string
   readonly tier: string
+  readonly segment: string
 }): VNode {
-  const ranked = props.sort !== 'recent'
+  // A segment filter reads the ranked list (the search list has no segment join).
+  const ranked = props.sort !== 'recent' || props.segment !== ''
+  const sort = props.sort === 'recent' && props.segment !== '' ? 'value' : props.sort
   return html`<section aria-labelledby="customers-title">
     <h1 id="customers-title">Customers</h1>
     <div class="controls">
       <label>
         Sort by
         <select
-          value=${props.sort}
+          value=${sort}
           onChange=${(e: Event) => {
-            const sort = (e.currentTarget as HTMLSelectElement).value
-            link(customersHref(sort === 'recent' ? props.query : '', sort, props.tier))
+            const next = (e.currentTarget as HTMLSelectElement).value
+            link(
+              next === 'recent'
+                ? customersHref(props.query, next, '')
+                : customersHref('', next, props.tier, props.segment),
+            )
           }}
         >
           ${SORTS.map(([v, label]) => html`<option key=${v} value=${v}>${label}</option>`)}
@@ -59,7 +68,14 @@ export function CustomersPage(props: {
               <select
                 value=${props.tier}
                 onChange=${(e: Event) => {
-                  link(customersHref('', props.sort, (e.currentTarget as HTMLSelectElement).value))
+                  link(
+                    customersHref(
+                      '',
+                      sort,
+                      (e.currentTarget as HTMLSelectElement).value,
+                      props.segment,
+                    ),
+                  )
                 }}
               >
                 <option value="">All tiers</option>
@@ -70,10 +86,16 @@ export function CustomersPage(props: {
             </label>`
           : null
       }
+      <${SegmentFilter}
+        value=${props.segment}
+        onPick=${(segment: string) => {
+          link(customersHref('', segment === '' ? props.sort : sort, props.tier, segment))
+        }}
+      />
     </div>
     ${
       ranked
-        ? html`<${RankedList} sort=${props.sort} tier=${props.tier} />`
+        ? html`<${RankedList} sort=${sort} tier=${props.tier} segment=${props.segment} />`
         : html`<${SearchList} query=${props.query} />`
     }
   </section>`
@@ -107,12 +129,44 @@ function Pager(props: {
   </nav>`
 }
 
+/** A select of the stored segments; picking one lists only its members. */
+function SegmentFilter(props: {
+  readonly value: string
+  readonly onPick: (segment: string) => void
+}): VNode {
+  const [list] = useApi<{ segments: readonly Segment[] }>('/v1/segments')
+  const segments = list.state === 'done' ? list.data.segments : []
+  return html`<label>
+    Segment
+    <select
+      value=${props.value}
+      disabled=${list.state === 'loading'}
+      onChange=${(e: Event) => {
+        props.onPick((e.currentTarget as HTMLSelectElement).value)
+      }}
+    >
+      <option value="">All customers</option>
+      ${segments.map((s) => html`<option key=${s.id} value=${s.id}>${s.name}</option>`)}
+      ${
+        props.value !== '' && list.state === 'done' && !segments.some((s) => s.id === props.value)
+          ? html`<option value=${props.value}>${props.value}</option>`
+          : null
+      }
+    </select>
+  </label>`
+}
+
 /** Scored customers from `/v1/value/customers`, highest first. */
-function RankedList(props: { readonly sort: string; readonly tier: string }): VNode {
+function RankedList(props: {
+  readonly sort: string
+  readonly tier: string
+  readonly segment: string
+}): VNode {
   const [cursors, setCursors] = useState<readonly string[]>([])
   const cursor = cursors[cursors.length - 1]
   const params = new URLSearchParams({ by: props.sort, limit: String(PAGE_SIZE) })
   if (props.tier !== '') params.set('tier', props.tier)
+  if (props.segment !== '') params.set('segment', props.segment)
   if (cursor !== undefined) params.set('cursor', cursor)
   const [page] = useApi<RankedPage>(`/v1/value/customers?${params.toString()}`)
   return html`<${Loaded}
