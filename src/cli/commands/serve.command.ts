@@ -6,6 +6,8 @@ import { openMigratedStore } from '../../store/open-migrated.js'
 import { isShopEmpty } from '../../identify/demo/load-demo-shop.js'
 import { startSegmentRefreshTimer } from '../../customize/segments/segment-refresh-timer.js'
 import { reportFailure } from '../command-context.js'
+import { watchDueDeliveries } from '../../interact/process-due-deliveries.js'
+import { attributeOfferAcceptances } from '../../customize/offers/attribute-offer-acceptances.js'
 import { buildInteractDeps } from '../../interact/interact-deps.js'
 import { closeChannels } from '../../interact/channel.js'
 import { buildCampaignDeps } from '../../customize/campaigns/campaign-services.js'
@@ -91,7 +93,37 @@ export function serveCommand(): Command {
                   },
                 )
               : null
+          // Held messages (quiet hours, caps, webhook and SMTP retries) go out from this process
+          // too (IDIC_DELIVERY_WORKER_SECONDS, 0: off; `idic deliveries process --watch` elsewhere).
+          const deliverySeconds = Number(process.env['IDIC_DELIVERY_WORKER_SECONDS'] ?? 60)
+          const background = new AbortController()
+          if (deliverySeconds > 0) {
+            void watchDueDeliveries(campaignInteract, {
+              everyMs: deliverySeconds * 1000,
+              signal: background.signal,
+              onRound: (reports) => {
+                if (reports.length > 0) app.log.info({ deliveries: reports }, 'held messages sent')
+              },
+              onError: (error) => {
+                app.log.error({ err: error }, 'held message round failed')
+              },
+            })
+          }
+          // Offers count as accepted when an order with their product follows a presentation.
+          const offerTimer = setInterval(() => {
+            const now = systemClock.now()
+            attributeOfferAcceptances(store.db, { now, since: now - 30 * 86_400_000 })
+              .then((report) => {
+                if (report.attributed > 0) app.log.info({ offers: report }, 'offers accepted')
+              })
+              .catch((error: unknown) => {
+                app.log.error({ err: error }, 'offer attribution failed')
+              })
+          }, 600_000)
+          offerTimer.unref()
           const shutdown = (): void => {
+            background.abort()
+            clearInterval(offerTimer)
             segmentTimer?.stop()
             void (campaignWorker?.stop() ?? Promise.resolve())
               .then(() => closeChannels(campaignInteract.channels))
