@@ -56,9 +56,36 @@ export interface RecommendationService {
   reload(): Promise<void>
 }
 
-interface Live {
+/** The model lists are served from, with the id of its stored version ('popularity:live' without one). */
+export interface LiveRecommendationModel {
   readonly id: string
   readonly rm: RecommendationModel
+}
+
+type Live = LiveRecommendationModel
+
+/**
+ * Loads the newest stored recommender, or popularity computed from the store when none is
+ * stored; `previous` is returned as it is when it already holds that version.
+ */
+export async function loadLiveRecommendationModel(
+  db: Kysely<Database>,
+  previous: LiveRecommendationModel | null,
+): Promise<LiveRecommendationModel> {
+  const stored = await loadLatestRecommenderModel(db)
+  if (stored === null) {
+    if (previous?.id === 'popularity:live') return previous
+    const data = buildInteractionMatrix(await readInteractionRows(db))
+    const model = fitPopularity(data.matrix)
+    const popularity = new Float64Array(model.itemCount)
+    model.score({ items: new Int32Array(0), values: new Float64Array(0) }, popularity)
+    return {
+      id: 'popularity:live',
+      rm: { model, itemIds: data.itemIds, itemIndex: data.itemIndex, popularity },
+    }
+  }
+  if (previous?.id === stored.id) return previous
+  return { id: stored.id, rm: toRecommendationModel(decodeModel(stored.bytes), stored.itemIds) }
 }
 
 /**
@@ -73,22 +100,7 @@ export function createRecommendationService(
   let checkedAt = -Infinity
   let products: { readonly at: number; readonly facts: Map<string, ProductFacts> } | null = null
 
-  const load = async (): Promise<Live> => {
-    const stored = await loadLatestRecommenderModel(deps.db)
-    if (stored === null) {
-      if (live?.id === 'popularity:live') return live
-      const data = buildInteractionMatrix(await readInteractionRows(deps.db))
-      const model = fitPopularity(data.matrix)
-      const popularity = new Float64Array(model.itemCount)
-      model.score({ items: new Int32Array(0), values: new Float64Array(0) }, popularity)
-      return {
-        id: 'popularity:live',
-        rm: { model, itemIds: data.itemIds, itemIndex: data.itemIndex, popularity },
-      }
-    }
-    if (live?.id === stored.id) return live
-    return { id: stored.id, rm: toRecommendationModel(decodeModel(stored.bytes), stored.itemIds) }
-  }
+  const load = (): Promise<Live> => loadLiveRecommendationModel(deps.db, live)
 
   const current = async (): Promise<Live> => {
     const now = deps.clock.now()

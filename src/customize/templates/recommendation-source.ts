@@ -2,23 +2,18 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../core/clock.js'
 import { parseJsonObject } from '../../core/json.js'
 import type { Database } from '../../store/database.js'
-import { buildInteractionMatrix } from '../recommend/interaction-matrix.js'
-import { decodeModel } from '../recommend/model-codec.js'
-import { fitPopularity } from '../recommend/popularity.js'
-import {
-  loadLatestRecommenderModel,
-  readInteractionRows,
-  readProductFacts,
-} from '../recommend/recommend.repository.js'
+import { readProductFacts } from '../recommend/recommend.repository.js'
 import {
   recommendList,
   type ActivityEvent,
   type ListKind,
   type ProductFacts,
-  type RecommendationModel,
   type RecommendedItem,
 } from '../recommend/recommendation-lists.js'
-import { toRecommendationModel } from '../recommend/recommendation-service.js'
+import {
+  loadLiveRecommendationModel,
+  type LiveRecommendationModel,
+} from '../recommend/recommendation-service.js'
 import type {
   RecommendationSource,
   RecommendationsContext,
@@ -35,10 +30,7 @@ export interface RecommendationSourceDeps {
   readonly cacheMs?: number
 }
 
-interface Live {
-  readonly id: string
-  readonly rm: RecommendationModel
-}
+type Live = LiveRecommendationModel
 
 interface Catalog {
   readonly facts: Map<string, ProductFacts>
@@ -65,21 +57,8 @@ export function createRecommendationSource(deps: RecommendationSourceDeps): Reco
   let live: { readonly at: number; readonly value: Promise<Live> } | null = null
   let catalog: { readonly at: number; readonly value: Promise<Catalog> } | null = null
 
-  const loadModel = async (previous: Live | null): Promise<Live> => {
-    const stored = await loadLatestRecommenderModel(deps.db)
-    if (stored === null) {
-      const data = buildInteractionMatrix(await readInteractionRows(deps.db))
-      const model = fitPopularity(data.matrix)
-      const popularity = new Float64Array(model.itemCount)
-      model.score({ items: new Int32Array(0), values: new Float64Array(0) }, popularity)
-      return {
-        id: 'popularity:live',
-        rm: { model, itemIds: data.itemIds, itemIndex: data.itemIndex, popularity },
-      }
-    }
-    if (previous?.id === stored.id) return previous
-    return { id: stored.id, rm: toRecommendationModel(decodeModel(stored.bytes), stored.itemIds) }
-  }
+  const loadModel = (previous: Live | null): Promise<Live> =>
+    loadLiveRecommendationModel(deps.db, previous)
 
   const currentModel = async (): Promise<Live> => {
     const now = deps.clock.now()
