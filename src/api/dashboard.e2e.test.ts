@@ -308,6 +308,36 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
       )
     expect(hrefs.every((id) => members.has(id))).toBe(true)
     await page.screenshot({ path: `${SHOTS}/customers-segment.png`, fullPage: true })
+
+    // A manager's portfolio ranked by growth potential, through the manager filter.
+    await page.getByLabel('Segment').selectOption('')
+    await page.getByLabel('Manager').selectOption(fixture.managerId)
+    await page.waitForURL(/manager=/)
+    await page.getByLabel('Sort by').selectOption('growth_potential')
+    await page.waitForURL(/sort=growth_potential/)
+    const portfolio = await store.db
+      .selectFrom('customers')
+      .innerJoin('scores', 'scores.customer_id', 'customers.id')
+      .select(['customers.id', 'scores.growth_potential'])
+      .where('customers.manager_id', '=', fixture.managerId)
+      .where('scores.growth_potential', 'is not', null)
+      .orderBy('scores.growth_potential', 'desc')
+      .orderBy('customers.id', 'desc')
+      .limit(25)
+      .execute()
+    expect(portfolio.length).toBeGreaterThan(0)
+    await expect
+      .poll(() =>
+        page
+          .locator('table.list tbody tr a')
+          .evaluateAll((as) =>
+            as.map((a) =>
+              decodeURIComponent(a.getAttribute('href') ?? '').replace('/customers/', ''),
+            ),
+          ),
+      )
+      .toEqual(portfolio.map((c) => c.id))
+    await page.screenshot({ path: `${SHOTS}/customers-manager.png`, fullPage: true })
     const auth = { authorization: `Bearer ${fixture.adminKey}` }
     const unknown = await fixture.app.inject({
       method: 'GET',

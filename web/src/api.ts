@@ -273,6 +273,16 @@ export interface RankedPage {
     readonly clv: number | null
     readonly pAlive: number | null
     readonly shareOfWallet: number | null
+    readonly growthPotential: number | null
   }[]
   readonly nextCursor: string | null
+}
+
+/** A customer manager as `GET /v1/managers` lists them. */
+export interface ManagerSummary {
+  readonly id: string
+  readonly name: string
+  readonly email: string | null
+  readonly active: boolean
+  readonly portfolioSize: number
 }
