@@ -195,7 +195,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await context.close()
   })
 
-  it('shows a manager their portfolio and refuses a customer outside it', async () => {
+  it('shows a manager their portfolio, closes a task on a 360 page, and refuses a customer outside it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
@@ -216,10 +216,46 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(mine.length)
     await page.screenshot({ path: `${SHOTS}/portfolio.png`, fullPage: true })
 
-    await page.locator('table.list tbody tr a').first().click()
+    // A task on every customer of the portfolio; the 360 page names the manager and lets them
+    // close it.
+    const now = fixture.clock.now()
+    await store.db
+      .insertInto('tasks')
+      .values(
+        mine.map((c) => ({
+          id: `task_e2e_${c.id}`,
+          customer_id: c.id,
+          manager_id: fixture.managerId,
+          rule: 'unanswered_question',
+          status: 'open',
+          reason: 'Asked about delivery times two days ago',
+          dedupe_key: 'e2e',
+          due_at: now + 86_400_000,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute()
+    const first = page.locator('table.list tbody tr a').first()
+    const firstId = decodeURIComponent((await first.getAttribute('href')) ?? '').replace(
+      '/customers/',
+      '',
+    )
+    await first.click()
     await page.getByRole('heading', { name: 'Identities' }).waitFor()
     await page.getByRole('heading', { name: 'Conversation' }).waitFor()
+    const care = page.locator('section[aria-labelledby="care-title"]')
+    await care.getByText('Managed by').waitFor()
+    await care.getByText('Asked about delivery times').waitFor()
     await page.screenshot({ path: `${SHOTS}/customer-360-manager.png`, fullPage: true })
+    await care.getByRole('button', { name: 'Done' }).click()
+    await care.getByText('done ·').waitFor()
+    const settled = await store.db
+      .selectFrom('tasks')
+      .select('status')
+      .where('id', '=', `task_e2e_${firstId}`)
+      .executeTakeFirstOrThrow()
+    expect(settled.status).toBe('done')
 
     const outsider = await store.db
       .selectFrom('customers')
