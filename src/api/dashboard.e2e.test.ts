@@ -1,3 +1,4 @@
+import { evaluateShopAndStore } from '../customize/recommend/evaluations.repository.js'
 import { existsSync, mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -142,12 +143,23 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     expect(after.length).toBe(before.length)
     await page.screenshot({ path: `${SHOTS}/customer-360-after-skip.png`, fullPage: true })
 
+    // The shop's own evaluation table, as `idic evaluate --shop` keeps it.
+    const evaluation = await evaluateShopAndStore(
+      { db: store.db, clock: fixture.clock },
+      { models: ['popularity', 'item-knn'] },
+    )
     await page.getByRole('link', { name: 'Recommendations', exact: true }).click()
-    await page.getByRole('heading', { name: 'Recommendations' }).waitFor()
+    await page.getByRole('heading', { name: 'Recommendations', exact: true }).waitFor()
     await page
       .getByText(/No trained model yet|live/)
       .first()
       .waitFor()
+    const table = page.locator('table.evaluation')
+    await table.getByRole('rowheader', { name: 'item-knn' }).waitFor()
+    await table.getByRole('rowheader', { name: 'popularity' }).waitFor()
+    const ndcg = evaluation.report.models['item-knn']?.['ndcg@10']
+    expect(ndcg).toBeDefined()
+    await table.getByText(ndcg!.toFixed(4)).first().waitFor()
     await page.screenshot({ path: `${SHOTS}/recommendations.png`, fullPage: true })
     await page.goBack()
 

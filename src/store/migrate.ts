@@ -12,6 +12,7 @@ import * as campaigns0010 from './migrations/0010-campaigns.js'
 import * as templates0008 from './migrations/0008-templates.js'
 import * as offers0009 from './migrations/0009-offers.js'
 import * as rankGrowth0012 from './migrations/0012-rank-growth.js'
+import * as recommenderEvaluations0013 from './migrations/0013-recommender-evaluations.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-templates': templates0008,
   '0009-offers': offers0009,
   '0012-rank-growth': rankGrowth0012,
+  '0013-recommender-evaluations': recommenderEvaluations0013,
 }
 
 export interface MigrationReport {
