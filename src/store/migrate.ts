@@ -13,6 +13,7 @@ import * as templates0008 from './migrations/0008-templates.js'
 import * as offers0009 from './migrations/0009-offers.js'
 import * as rankGrowth0012 from './migrations/0012-rank-growth.js'
 import * as recommenderEvaluations0013 from './migrations/0013-recommender-evaluations.js'
+import * as ordersCustomerFacts0014 from './migrations/0014-orders-customer-facts.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -32,6 +33,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-offers': offers0009,
   '0012-rank-growth': rankGrowth0012,
   '0013-recommender-evaluations': recommenderEvaluations0013,
+  '0014-orders-customer-facts': ordersCustomerFacts0014,
 }
 
 export interface MigrationReport {

@@ -130,7 +130,7 @@ const COMBINED_CASES: readonly Case[] = [
   [{ not: { any: [{ trait: 'plan', op: 'exists' }, { performed: 'Product Viewed' }] } }, []],
 ]
 
-describeEachEngine('segment rules in SQL', (current) => {
+describeEachEngine('segment rules in SQL', (current, engine) => {
   async function check(cases: readonly Case[]): Promise<void> {
     const { db } = current()
     await loadSegmentFixture(db)
@@ -199,4 +199,28 @@ describeEachEngine('segment rules in SQL', (current) => {
     const rule: SegmentRule = { trait: 'plan', op: 'eq', value: "pro' OR 1=1 --" }
     expect(await countMatching(db, rule, FIXTURE_NOW)).toBe(0)
   })
+
+  if (engine === 'sqlite') {
+    it("reads each customer's order figures from the covering index, not the order rows", async () => {
+      const { db } = current()
+      await loadSegmentFixture(db)
+      for (const rule of [
+        { orders: 'count', op: 'gte', value: 2, within: { days: 90 } },
+        { orders: 'revenue', op: 'gte', value: 100 },
+        { orders: 'lastOrderAt', op: 'before', ago: { days: 30 } },
+      ]) {
+        const parsed = parseSegmentRule(rule)
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.error))
+        const compiled = selectSegmentMembers(db, parsed.value, FIXTURE_NOW).compile()
+        const plan = await db.executeQuery({
+          ...compiled,
+          sql: `EXPLAIN QUERY PLAN ${compiled.sql}`,
+        })
+        const details = (plan.rows as { detail: string }[]).map((r) => r.detail).join(' | ')
+        expect(details, JSON.stringify(rule)).toContain(
+          'USING COVERING INDEX orders_customer_facts',
+        )
+      }
+    })
+  }
 })
