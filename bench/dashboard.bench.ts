@@ -164,6 +164,18 @@ if (campaignId === undefined) {
   await post(`/v1/campaigns/${campaignId}/launch`)
   await post('/v1/campaigns/process', {})
 }
+// A customer manager with a portfolio (the most valuable customers), made once per database.
+const storedManager = await store.db
+  .selectFrom('managers')
+  .select('id')
+  .where('name', '=', 'bench-manager')
+  .executeTakeFirst()
+let managerId = storedManager?.id
+if (managerId === undefined) {
+  managerId = String((await post('/v1/managers', { name: 'bench-manager', capacity: 500 }))['id'])
+  await post('/v1/managers/assign')
+}
+const manager = encodeURIComponent(managerId)
 const seg = encodeURIComponent(segmentId)
 const camp = encodeURIComponent(campaignId)
 
@@ -205,7 +217,24 @@ const PAGES = [
       `/v1/customers/${customer}?timeline=30`,
       `/v1/customers/${customer}/value`,
       `/v1/customers/${customer}/recommendations?list=for-you&n=8`,
+      `/v1/customers/${customer}/tasks`,
     ],
+  },
+  {
+    name: 'customers-manager',
+    path: `/customers?sort=growth_potential&manager=${manager}`,
+    ready: 'table.list tbody tr',
+    apis: [
+      `/v1/value/customers?by=growth_potential&manager=${manager}&limit=25`,
+      '/v1/value/customers?by=share_of_wallet&limit=25',
+      '/v1/managers',
+    ],
+  },
+  {
+    name: 'recommendations',
+    path: '/recommendations',
+    ready: '#evaluation-title',
+    apis: ['/v1/recommendations/models', '/v1/recommendations/evaluations?limit=1'],
   },
   {
     name: 'customers-segment',
