@@ -14,6 +14,10 @@ export interface Segment {
 
 export interface SegmentPreview {
   readonly count: number
+  readonly estimated: boolean
+  readonly interval: { readonly low: number; readonly high: number } | null
+  readonly evaluatedCustomers: number
+  readonly totalCustomers: number
   readonly sample: readonly { readonly customerId: string; readonly email: string | null }[]
   readonly refreshMode: 'live' | 'scheduled'
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { previewMatching } from '../../customize/segments/compile-segment-rule.js'
+import { previewSegmentRule } from '../../customize/segments/preview-segment.js'
 import { SEGMENT_RULE_ERROR_TYPES } from '../../customize/segments/parse-segment-rule.js'
 import {
   REFRESH_MODES,
@@ -91,7 +91,8 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
       schema: {
         tags,
         summary: 'How many customers a rule matches now, and a random sample of them',
-        description: 'Nothing is stored. Use it before saving a segment or aiming a campaign.',
+        description:
+          'Nothing is stored. Use it before saving a segment or aiming a campaign. Up to 20,000 customers the count is exact; above, it is estimated from a fixed sample of about 10,000 customers (`estimated: true`, with its 95% interval); saving computes the exact membership.',
         security,
         body: z.object({
           rule: RuleInput,
@@ -100,6 +101,13 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
         response: {
           200: z.object({
             count: z.number().int(),
+            estimated: z.boolean().describe('true when the count is estimated from a sample'),
+            interval: z
+              .object({ low: z.number().int(), high: z.number().int() })
+              .nullable()
+              .describe('95% interval of an estimated count'),
+            evaluatedCustomers: z.number().int(),
+            totalCustomers: z.number().int(),
             sample: SampleSchema,
             refreshMode: z.enum(REFRESH_MODES),
           }),
@@ -109,8 +117,8 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
     },
     async (request) => {
       const rule = unwrapSegmentResult(await validateSegmentRule(db, request.body.rule))
-      const preview = await previewMatching(db, rule, deps.clock.now(), request.body.sampleSize)
-      return { count: preview.count, sample: [...preview.sample], refreshMode: refreshModeOf(rule) }
+      const preview = await previewSegmentRule(db, rule, deps.clock.now(), request.body.sampleSize)
+      return { ...preview, sample: [...preview.sample], refreshMode: refreshModeOf(rule) }
     },
   )
 

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { Command } from 'commander'
 import { invalidInput, RequestError } from '../../core/errors.js'
-import {
-  previewMatching,
-  type SegmentSampleRow,
-} from '../../customize/segments/compile-segment-rule.js'
+import type { SegmentSampleRow } from '../../customize/segments/compile-segment-rule.js'
+import { previewSegmentRule } from '../../customize/segments/preview-segment.js'
 import type { SegmentRuleError } from '../../customize/segments/parse-segment-rule.js'
 import { refreshModeOf } from '../../customize/segments/segment-rule.js'
 import { unwrapSegmentResult } from '../../customize/segments/segment-request-error.js'
@@ -131,7 +129,7 @@ export function segmentCommand(): Command {
       const rule = unwrapSegmentResult(
         await validateSegmentRule(ctx.store.db, await readRule(options, true)),
       )
-      const preview = await previewMatching(
+      const preview = await previewSegmentRule(
         ctx.store.db,
         rule,
         ctx.clock.now(),
@@ -140,7 +138,9 @@ export function segmentCommand(): Command {
       const report = { ...preview, refreshMode: refreshModeOf(rule) }
       printResult(ctx, report, () =>
         [
-          `${report.count} customers match (membership would be ${report.refreshMode}).`,
+          report.estimated && report.interval !== null
+            ? `about ${report.count} customers match (95%: ${report.interval.low}–${report.interval.high}, from ${report.evaluatedCustomers} of ${report.totalCustomers} customers sampled; membership would be ${report.refreshMode}).`
+            : `${report.count} customers match (membership would be ${report.refreshMode}).`,
           ...(report.sample.length > 0 ? ['Sample:', ...sampleLines(report.sample)] : []),
         ].join('\n'),
       )

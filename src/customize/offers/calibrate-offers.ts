@@ -1,3 +1,4 @@
+import { wilsonInterval } from '../../numeric/wilson-interval.js'
 import {
   emptyOutcomeCounts,
   fitOfferModel,
@@ -220,13 +221,11 @@ function reliabilityBins(
   return bins
 }
 
-/** Wilson score interval at 95% for k successes in n trials. */
+/** Wilson score interval at 95% for k successes in n trials ([0, 1] when n is 0). */
 export function wilson(k: number, n: number): readonly [number, number] {
   if (n <= 0) return [0, 1]
-  const z2 = Z95 * Z95
-  const centre = (k + z2 / 2) / (n + z2)
-  const half = (Z95 * Math.sqrt((k * (n - k)) / n + z2 / 4)) / (n + z2)
-  return [Math.max(0, centre - half), Math.min(1, centre + half)]
+  const { low, high } = wilsonInterval(k, n, Z95)
+  return [low, high]
 }
 
 function perOffer(groups: CalibrationGroups, predicted: Float64Array): OfferCalibrationFigures[] {

@@ -4,7 +4,6 @@ import {
   countMatching,
   customerMatchesRule,
   customersMatchingRule,
-  previewMatching,
   selectSegmentMembers,
 } from './compile-segment-rule.js'
 import { parseSegmentRule } from './parse-segment-rule.js'
@@ -172,25 +171,6 @@ describeEachEngine('segment rules in SQL', (current, engine) => {
   })
   it('combines conditions with all, any and not', async () => {
     await check(COMBINED_CASES)
-  })
-
-  it('counts and samples matching customers with their email in one preview', async () => {
-    const { db } = current()
-    await loadSegmentFixture(db)
-    const rule: SegmentRule = { field: 'email', op: 'exists' }
-    const preview = await previewMatching(db, rule, FIXTURE_NOW, 2)
-    expect(preview.count).toBe(3)
-    expect(preview.sample).toHaveLength(2)
-    for (const row of preview.sample) {
-      expect(['ana', 'bob', 'dee']).toContain(row.customerId)
-      expect(row.email).toMatch(/@/)
-    }
-    expect(await previewMatching(db, rule, FIXTURE_NOW, 0)).toEqual({ count: 3, sample: [] })
-    const all = await previewMatching(db, rule, FIXTURE_NOW, 10)
-    expect(all.count).toBe(3)
-    expect(all.sample.map((r) => r.customerId).sort()).toEqual(['ana', 'bob', 'dee'])
-    const none: SegmentRule = { trait: 'plan', op: 'eq', value: 'nothing-like-this' }
-    expect(await previewMatching(db, none, FIXTURE_NOW, 5)).toEqual({ count: 0, sample: [] })
   })
 
   it('binds trait names and values, so quotes cannot break out of the query', async () => {

@@ -322,9 +322,23 @@ export function NewSegmentPage(): VNode {
         : html`<div class="preview" aria-live="polite">
             <h2>Preview</h2>
             <dl class="figures">
-              <${Figure} label="Matching customers" value=${formatInteger(preview.count)} />
+              <${Figure}
+                label=${preview.estimated ? 'Matching customers (estimate)' : 'Matching customers'}
+                value=${
+                  preview.estimated && preview.interval !== null
+                    ? `≈ ${formatInteger(preview.count)} (${formatInteger(preview.interval.low)}–${formatInteger(preview.interval.high)})`
+                    : formatInteger(preview.count)
+                }
+              />
               <${Figure} label="Refresh mode" value=${preview.refreshMode} />
             </dl>
+            ${
+              preview.estimated
+                ? html`<p class="muted small">
+                    ${`Estimated from a fixed sample of ${formatInteger(preview.evaluatedCustomers)} of ${formatInteger(preview.totalCustomers)} customers, with its 95% interval; saving counts every member.`}
+                  </p>`
+                : null
+            }
             <h3>Sample</h3>
             <${MemberList} members=${preview.sample} />
           </div>`
