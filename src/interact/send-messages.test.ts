@@ -88,7 +88,11 @@ describeEachEngine('sending many messages at once', (current, engine) => {
     for (const cleanup of cleanups.splice(0)) await cleanup()
   })
 
-  async function world(store: Store, onLimit: LimitPolicy): Promise<World> {
+  async function world(
+    store: Store,
+    onLimit: LimitPolicy,
+    options: { readonly inboxImmediate?: boolean } = {},
+  ): Promise<World> {
     const fixture = await sendFixture(store, { onLimit })
     cleanups.push(() => fixture.close())
     const names = new Map<string, string>([[fixture.customerId, 'u1']])
@@ -103,9 +107,16 @@ describeEachEngine('sending many messages at once', (current, engine) => {
       }
     }
     // No webhook channel in this deployment: webhook sends are channel_unavailable.
-    const channels: ChannelSet = Object.fromEntries(
-      Object.entries(fixture.deps.channels).filter(([name]) => name !== 'webhook'),
-    )
+    const { email, in_app: inbox } = fixture.deps.channels
+    if (email === undefined || inbox === undefined) throw new Error('fixture lacks a channel')
+    const channels: ChannelSet = {
+      email,
+      // Not immediate: stored queued, handed over, then updated, as email is.
+      in_app:
+        options.inboxImmediate === false
+          ? { name: 'in_app', send: (envelope) => inbox.send(envelope) }
+          : inbox,
+    }
     const deps = { ...fixture.deps, channels }
     // One send before the batch, under a key the batch repeats.
     const earlier = await sendMessage(deps, mail('u1', { idempotencyKey: 'before' }))
@@ -175,16 +186,24 @@ describeEachEngine('sending many messages at once', (current, engine) => {
     it(`gives each message the outcome sendMessage gives it, one by one (limits: ${onLimit})`, async () => {
       const other = await openTestStore(engine)
       cleanups.push(() => closeTestStore(other))
+      const third = await openTestStore(engine)
+      cleanups.push(() => closeTestStore(third))
       const single = await world(current(), onLimit)
       const batch = await world(other, onLimit)
+      const queuedInbox = await world(third, onLimit, { inboxImmediate: false })
 
       const one: unknown[] = []
       for (const request of REQUESTS)
         one.push(shape(single, await sendMessage(single.deps, request)))
       const many = (await sendMessages(batch.deps, REQUESTS)).map((r) => shape(batch, r))
+      const queued = (await sendMessages(queuedInbox.deps, REQUESTS)).map((r) =>
+        shape(queuedInbox, r),
+      )
 
       expect(many).toEqual(one)
       expect(await stored(batch)).toEqual(await stored(single))
+      expect(queued).toEqual(one)
+      expect(await stored(queuedInbox)).toEqual(await stored(single))
       // The scenario reaches every outcome.
       const kinds = new Set(
         many.map((s) => {

@@ -214,6 +214,18 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
   }
   if (planned.length === 0) return complete(results)
 
+  // Channels that do no I/O of their own (the in-app inbox: the message row is the delivery)
+  // are handed their messages first, so that each message is stored once, in its final state,
+  // in the same transaction as the contact log: nothing reaches the customer unless it commits.
+  const early = new Map<string, Handed>()
+  for (const { plan } of planned) {
+    if (
+      plan.decision.action === 'send' &&
+      deps.channels[plan.message.channel as ChannelName]?.immediate === true
+    ) {
+      early.set(plan.message.id, await handOverPlanned(deps, plan))
+    }
+  }
   const created = await db.transaction().execute(async (trx) => {
     const bulk = new BulkStatements(trx, capabilitiesOf(trx))
     const inserted = await bulk.insert(
@@ -224,22 +236,26 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
       ['id'],
     )
     const made = new Set(inserted.returned.map((r) => String(r['id'])))
+    const stored = planned.filter(({ plan }) => made.has(plan.message.id))
     await bulk.insert(
       'deliveries',
       DELIVERY_COLUMNS,
-      planned
-        .filter(({ plan }) => made.has(plan.message.id))
-        .map(({ plan }) => DELIVERY_COLUMNS.map((c) => plan.delivery[c])),
+      stored.map(({ plan }) => {
+        const row = early.get(plan.message.id)?.row ?? plan.delivery
+        return DELIVERY_COLUMNS.map((c) => row[c])
+      }),
       '',
+    )
+    await insertContacts(
+      bulk,
+      stored.flatMap(({ plan }) => contactOf(early.get(plan.message.id))),
     )
     return made
   })
 
-  const handed: { readonly at: number; readonly plan: Planned; readonly row: DeliveriesTable }[] =
-    []
-  const contactRows: SqlValue[][] = []
+  const handed: Handed[] = []
   for (const { at, plan } of planned) {
-    const { message, delivery, decision, recipient } = plan
+    const { message, delivery, decision } = plan
     if (!created.has(message.id)) {
       // A concurrent send with the same key won the race.
       const first = await findEarlierMany(db, [
@@ -250,30 +266,21 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
       results[at] = ok({ ...found, duplicate: true })
       continue
     }
-    const stored = toMessage(message)
-    const queued = toDelivery(delivery)
-    if (decision.action !== 'send') {
-      results[at] = ok({ message: stored, delivery: queued, duplicate: false })
-      continue
+    let outcome = early.get(message.id)
+    if (outcome === undefined && decision.action === 'send') {
+      outcome = await handOverPlanned(deps, plan)
+      handed.push(outcome)
     }
-    const outcome = await handOver(deps, stored, queued, recipient)
-    const update = transitionUpdate(queued, outcome.transitions, outcome.patch)
-    const row: DeliveriesTable = update === null ? delivery : { ...delivery, ...update }
-    if (outcome.contactedAt !== null) {
-      contactRows.push([message.customer_id, message.channel, message.id, outcome.contactedAt])
-    }
-    handed.push({ at, plan, row })
-    results[at] = ok({ message: stored, delivery: toDelivery(row), duplicate: false })
+    results[at] = ok({
+      message: toMessage(message),
+      delivery: toDelivery(outcome?.row ?? delivery),
+      duplicate: false,
+    })
   }
   if (handed.length > 0) {
     await db.transaction().execute(async (trx) => {
       const bulk = new BulkStatements(trx, capabilitiesOf(trx))
-      await bulk.insert(
-        'contact_log',
-        ['customer_id', 'channel', 'message_id', 'contacted_at'],
-        contactRows,
-        'ON CONFLICT (customer_id, channel, message_id) DO NOTHING',
-      )
+      await insertContacts(bulk, handed.flatMap(contactOf))
       await bulk.updateFromValues(
         'deliveries:handed',
         ['text', 'text', ...HANDED_COLUMNS.map(([, type]) => type)],
@@ -294,6 +301,42 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
     })
   }
   return complete(results)
+}
+
+/** A message handed to its channel: its delivery row after that, and its contact-log entry. */
+interface Handed {
+  readonly row: DeliveriesTable
+  readonly contact: readonly SqlValue[] | null
+}
+
+async function handOverPlanned(deps: InteractDeps, plan: Planned): Promise<Handed> {
+  const { message, delivery } = plan
+  const queued = toDelivery(delivery)
+  const outcome = await handOver(deps, toMessage(message), queued, plan.recipient)
+  const update = transitionUpdate(queued, outcome.transitions, outcome.patch)
+  return {
+    row: update === null ? delivery : { ...delivery, ...update },
+    contact:
+      outcome.contactedAt === null
+        ? null
+        : [message.customer_id, message.channel, message.id, outcome.contactedAt],
+  }
+}
+
+function contactOf(handed: Handed | undefined): (readonly SqlValue[])[] {
+  return handed?.contact == null ? [] : [handed.contact]
+}
+
+async function insertContacts(
+  bulk: BulkStatements,
+  rows: readonly (readonly SqlValue[])[],
+): Promise<void> {
+  await bulk.insert(
+    'contact_log',
+    ['customer_id', 'channel', 'message_id', 'contacted_at'],
+    rows,
+    'ON CONFLICT (customer_id, channel, message_id) DO NOTHING',
+  )
 }
 
 function complete(results: readonly (SendResult | undefined)[]): SendResult[] {

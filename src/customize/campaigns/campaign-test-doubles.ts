@@ -88,7 +88,7 @@ export function campaignFixture(
   const handed: string[] = []
   const inApp = createInAppChannel(clock)
   const counting: Channel = {
-    name: 'in_app',
+    ...inApp,
     send: (envelope) => {
       handed.push(envelope.customerId)
       return inApp.send(envelope)
