@@ -348,10 +348,36 @@ async function processCampaignBatch(
     )
     timings.sendMs += performance.now() - started
   }
-  // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
+  // Outcomes and acknowledgements in one transaction: a crash leaves both undone (the retaken
+  // job's send is then a duplicate) or both done. Presentations come first: the offer store
+  // refuses a second one under the same key.
   started = performance.now()
   await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
-  await recordSends(deps.store, campaign.id, records)
+  const failures = await db.transaction().execute(async (trx) => {
+    const store = { db: trx, capabilities: deps.store.capabilities }
+    await recordSends(store, campaign.id, records)
+    await completeJobs(trx, finished, deps.interact.clock.now())
+    const outcomes: { status: string | null; job: Job; error: string }[] = []
+    const exhausted: SendRecord[] = []
+    for (const { job, error, retryable } of retry) {
+      const status = await failJob(trx, job, error, deps.interact.clock.now(), {
+        retryable,
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      })
+      outcomes.push({ status, job, error })
+      if (status === 'dead' || status === 'failed') {
+        exhausted.push({
+          customerId: customerOf(job),
+          status: 'failed',
+          reason: `${status}: ${error}`.slice(0, 500),
+          messageId: null,
+          at: deps.interact.clock.now(),
+        })
+      }
+    }
+    await recordSends(store, campaign.id, exhausted)
+    return outcomes
+  })
   for (const r of records) {
     if (r.status === 'sent') report.sent++
     else if (r.status === 'held') report.held++
@@ -359,26 +385,10 @@ async function processCampaignBatch(
     else if (r.status === 'skipped') report.skipped++
     else if (r.status === 'failed') report.failed++
   }
-  await completeJobs(db, finished, deps.interact.clock.now())
-  const exhausted: SendRecord[] = []
-  for (const { job, error, retryable } of retry) {
-    const status = await failJob(db, job, error, deps.interact.clock.now(), {
-      retryable,
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    })
+  for (const { status } of failures) {
     if (status === 'queued') report.retried++
-    if (status === 'dead' || status === 'failed') {
-      report.failed++
-      exhausted.push({
-        customerId: customerOf(job),
-        status: 'failed',
-        reason: `${status}: ${error}`.slice(0, 500),
-        messageId: null,
-        at: deps.interact.clock.now(),
-      })
-    }
+    if (status === 'dead' || status === 'failed') report.failed++
   }
-  await recordSends(deps.store, campaign.id, exhausted)
   timings.recordMs += performance.now() - started
 }
 
