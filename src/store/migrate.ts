@@ -11,7 +11,7 @@ import * as segments0007 from './migrations/0007-segments.js'
 import * as campaigns0010 from './migrations/0010-campaigns.js'
 import * as templates0008 from './migrations/0008-templates.js'
 import * as offers0009 from './migrations/0009-offers.js'
-import * as jobsDueOrder0012 from './migrations/0012-jobs-due-order.js'
+import * as jobsDueOrder0015 from './migrations/0015-jobs-due-order.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -29,7 +29,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-campaigns': campaigns0010,
   '0008-templates': templates0008,
   '0009-offers': offers0009,
-  '0012-jobs-due-order': jobsDueOrder0012,
+  '0015-jobs-due-order': jobsDueOrder0015,
 }
 
 export interface MigrationReport {
