@@ -1,3 +1,4 @@
+import { evaluateShopAndStore } from '../customize/recommend/evaluations.repository.js'
 import { existsSync, mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -142,12 +143,23 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     expect(after.length).toBe(before.length)
     await page.screenshot({ path: `${SHOTS}/customer-360-after-skip.png`, fullPage: true })
 
+    // The shop's own evaluation table, as `idic evaluate --shop` keeps it.
+    const evaluation = await evaluateShopAndStore(
+      { db: store.db, clock: fixture.clock },
+      { models: ['popularity', 'item-knn'] },
+    )
     await page.getByRole('link', { name: 'Recommendations', exact: true }).click()
-    await page.getByRole('heading', { name: 'Recommendations' }).waitFor()
+    await page.getByRole('heading', { name: 'Recommendations', exact: true }).waitFor()
     await page
       .getByText(/No trained model yet|live/)
       .first()
       .waitFor()
+    const table = page.locator('table.evaluation')
+    await table.getByRole('rowheader', { name: 'item-knn' }).waitFor()
+    await table.getByRole('rowheader', { name: 'popularity' }).waitFor()
+    const ndcg = evaluation.report.models['item-knn']?.['ndcg@10']
+    expect(ndcg).toBeDefined()
+    await table.getByText(ndcg!.toFixed(4)).first().waitFor()
     await page.screenshot({ path: `${SHOTS}/recommendations.png`, fullPage: true })
     await page.goBack()
 
@@ -195,7 +207,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await context.close()
   })
 
-  it('shows a manager their portfolio and refuses a customer outside it', async () => {
+  it('shows a manager their portfolio, closes a task on a 360 page, and refuses a customer outside it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
@@ -216,10 +228,46 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(mine.length)
     await page.screenshot({ path: `${SHOTS}/portfolio.png`, fullPage: true })
 
-    await page.locator('table.list tbody tr a').first().click()
+    // A task on every customer of the portfolio; the 360 page names the manager and lets them
+    // close it.
+    const now = fixture.clock.now()
+    await store.db
+      .insertInto('tasks')
+      .values(
+        mine.map((c) => ({
+          id: `task_e2e_${c.id}`,
+          customer_id: c.id,
+          manager_id: fixture.managerId,
+          rule: 'unanswered_question',
+          status: 'open',
+          reason: 'Asked about delivery times two days ago',
+          dedupe_key: 'e2e',
+          due_at: now + 86_400_000,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute()
+    const first = page.locator('table.list tbody tr a').first()
+    const firstId = decodeURIComponent((await first.getAttribute('href')) ?? '').replace(
+      '/customers/',
+      '',
+    )
+    await first.click()
     await page.getByRole('heading', { name: 'Identities' }).waitFor()
     await page.getByRole('heading', { name: 'Conversation' }).waitFor()
+    const care = page.locator('section[aria-labelledby="care-title"]')
+    await care.getByText('Managed by').waitFor()
+    await care.getByText('Asked about delivery times').waitFor()
     await page.screenshot({ path: `${SHOTS}/customer-360-manager.png`, fullPage: true })
+    await care.getByRole('button', { name: 'Done' }).click()
+    await care.getByText('done ·').waitFor()
+    const settled = await store.db
+      .selectFrom('tasks')
+      .select('status')
+      .where('id', '=', `task_e2e_${firstId}`)
+      .executeTakeFirstOrThrow()
+    expect(settled.status).toBe('done')
 
     const outsider = await store.db
       .selectFrom('customers')
@@ -308,6 +356,36 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless Chromium [sqlite]', () => 
       )
     expect(hrefs.every((id) => members.has(id))).toBe(true)
     await page.screenshot({ path: `${SHOTS}/customers-segment.png`, fullPage: true })
+
+    // A manager's portfolio ranked by growth potential, through the manager filter.
+    await page.getByLabel('Segment').selectOption('')
+    await page.getByLabel('Manager').selectOption(fixture.managerId)
+    await page.waitForURL(/manager=/)
+    await page.getByLabel('Sort by').selectOption('growth_potential')
+    await page.waitForURL(/sort=growth_potential/)
+    const portfolio = await store.db
+      .selectFrom('customers')
+      .innerJoin('scores', 'scores.customer_id', 'customers.id')
+      .select(['customers.id', 'scores.growth_potential'])
+      .where('customers.manager_id', '=', fixture.managerId)
+      .where('scores.growth_potential', 'is not', null)
+      .orderBy('scores.growth_potential', 'desc')
+      .orderBy('customers.id', 'desc')
+      .limit(25)
+      .execute()
+    expect(portfolio.length).toBeGreaterThan(0)
+    await expect
+      .poll(() =>
+        page
+          .locator('table.list tbody tr a')
+          .evaluateAll((as) =>
+            as.map((a) =>
+              decodeURIComponent(a.getAttribute('href') ?? '').replace('/customers/', ''),
+            ),
+          ),
+      )
+      .toEqual(portfolio.map((c) => c.id))
+    await page.screenshot({ path: `${SHOTS}/customers-manager.png`, fullPage: true })
     const auth = { authorization: `Bearer ${fixture.adminKey}` }
     const unknown = await fixture.app.inject({
       method: 'GET',

@@ -21,18 +21,30 @@ export interface CustomerPage {
  * Customers, most recently seen first, with keyset pagination (stable and fast however deep the
  * page). `query` matches an exact identity or customer id, an email prefix, or any trait text
  * (`%` and `_` act as LIKE wildcards).
+ *
+ * A query that names customers exactly (customer id, any identity, or email) answers with just
+ * them, found through the indexes, in one page: looking up one person among a million customers
+ * must not walk the whole table for the prefix and trait matches. Otherwise (or when more than a
+ * page names the query exactly) the prefix and trait search walks the recency index.
  */
 export async function listCustomers(
   db: Kysely<Database>,
   options: { readonly query?: string; readonly cursor?: string; readonly limit: number },
 ): Promise<CustomerPage> {
+  const query = options.query?.trim() ?? ''
+  const firstPage = options.cursor === undefined || options.cursor === ''
+  if (query !== '' && firstPage) {
+    const exact = await exactMatches(db, query, options.limit + 1)
+    if (exact.length > 0 && exact.length <= options.limit) {
+      return { customers: exact.map(toSummary), nextCursor: null }
+    }
+  }
   let select = db
     .selectFrom('customers')
     .select(['id', 'email', 'traits', 'first_seen_at', 'last_seen_at'])
     .orderBy('last_seen_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit + 1)
-  const query = options.query?.trim() ?? ''
   if (query !== '') {
     const lower = query.toLowerCase()
     select = select.where((eb) =>
@@ -61,18 +73,59 @@ export async function listCustomers(
   const page = rows.slice(0, options.limit)
   const last = page[page.length - 1]
   return {
-    customers: page.map((r) => ({
-      id: r.id,
-      email: r.email,
-      traits: parseJsonObject(r.traits),
-      firstSeenAt: r.first_seen_at,
-      lastSeenAt: r.last_seen_at,
-    })),
+    customers: page.map(toSummary),
     nextCursor:
       rows.length > options.limit && last !== undefined
         ? encodeCursor(last.last_seen_at, last.id)
         : null,
   }
+}
+
+interface CustomerRow {
+  readonly id: string
+  readonly email: string | null
+  readonly traits: string
+  readonly first_seen_at: number
+  readonly last_seen_at: number
+}
+
+function toSummary(r: CustomerRow): CustomerSummary {
+  return {
+    id: r.id,
+    email: r.email,
+    traits: parseJsonObject(r.traits),
+    firstSeenAt: r.first_seen_at,
+    lastSeenAt: r.last_seen_at,
+  }
+}
+
+/**
+ * Customers the query names exactly: their id, any identity value (primary key lookup) or their
+ * email (lower-cased, as stored; `customers_email` index), most recently seen first.
+ */
+async function exactMatches(
+  db: Kysely<Database>,
+  query: string,
+  limit: number,
+): Promise<CustomerRow[]> {
+  return db
+    .selectFrom('customers')
+    .select(['id', 'email', 'traits', 'first_seen_at', 'last_seen_at'])
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', query),
+        eb('email', '=', query.toLowerCase()),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('identities').select('customer_id').where('value', '=', query),
+        ),
+      ]),
+    )
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
 }
 
 function encodeCursor(lastSeenAt: number, id: string): string {

@@ -22,7 +22,10 @@ import type {
   TasksTable,
 } from './tables/interact.table.js'
 import type { ModelRunsTable, ScoresTable } from './tables/value.table.js'
-import type { RecommenderModelsTable } from './tables/recommend.table.js'
+import type {
+  RecommenderEvaluationsTable,
+  RecommenderModelsTable,
+} from './tables/recommend.table.js'
 import type { SegmentMembersTable, SegmentsTable } from './tables/segments.table.js'
 import type {
   CampaignAssignmentsTable,
@@ -56,6 +59,7 @@ export interface Database {
   model_runs: ModelRunsTable
   scores: ScoresTable
   recommender_models: RecommenderModelsTable
+  recommender_evaluations: RecommenderEvaluationsTable
   segments: SegmentsTable
   segment_members: SegmentMembersTable
   jobs: JobsTable

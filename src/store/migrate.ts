@@ -11,6 +11,9 @@ import * as segments0007 from './migrations/0007-segments.js'
 import * as campaigns0010 from './migrations/0010-campaigns.js'
 import * as templates0008 from './migrations/0008-templates.js'
 import * as offers0009 from './migrations/0009-offers.js'
+import * as rankGrowth0012 from './migrations/0012-rank-growth.js'
+import * as recommenderEvaluations0013 from './migrations/0013-recommender-evaluations.js'
+import * as ordersCustomerFacts0014 from './migrations/0014-orders-customer-facts.js'
 import * as jobsDueOrder0015 from './migrations/0015-jobs-due-order.js'
 
 /**
@@ -29,6 +32,9 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-campaigns': campaigns0010,
   '0008-templates': templates0008,
   '0009-offers': offers0009,
+  '0012-rank-growth': rankGrowth0012,
+  '0013-recommender-evaluations': recommenderEvaluations0013,
+  '0014-orders-customer-facts': ordersCustomerFacts0014,
   '0015-jobs-due-order': jobsDueOrder0015,
 }
 

@@ -33,7 +33,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export async function api<T>(
   path: string,
   init: {
-    readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
+    readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
     readonly body?: unknown
     readonly key?: string
   } = {},
@@ -273,6 +273,23 @@ export interface RankedPage {
     readonly clv: number | null
     readonly pAlive: number | null
     readonly shareOfWallet: number | null
+    readonly growthPotential: number | null
   }[]
   readonly nextCursor: string | null
+}
+
+/** A customer manager as `GET /v1/managers` lists them. */
+export interface ManagerSummary {
+  readonly id: string
+  readonly name: string
+  readonly email: string | null
+  readonly active: boolean
+  readonly portfolioSize: number
+}
+
+/** `GET /v1/customers/:identity/tasks`: who manages the customer, and their tasks. */
+export interface CustomerCare {
+  readonly customerId: string
+  readonly manager: ManagerSummary | null
+  readonly tasks: readonly Task[]
 }

@@ -85,11 +85,12 @@ function Page(props: { readonly route: Route; readonly session: Session }): VNod
       return manager
         ? html`<${PortfolioPage} />`
         : html`<${CustomersPage}
-            key=${`${r.query}|${r.sort}|${r.tier}|${r.segment}`}
+            key=${`${r.query}|${r.sort}|${r.tier}|${r.segment}|${r.manager}`}
             query=${r.query}
             sort=${r.sort}
             tier=${r.tier}
             segment=${r.segment}
+            manager=${r.manager}
           />`
     case 'segments':
       return manager ? html`<${PortfolioPage} />` : html`<${SegmentsPage} />`

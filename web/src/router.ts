@@ -6,11 +6,13 @@ export type Route =
   | {
       readonly page: 'customers'
       readonly query: string
-      /** recent (last seen), or a ranking: value, clv, p_alive. */
+      /** recent (last seen), or a ranking: value, clv, p_alive, share_of_wallet, growth_potential. */
       readonly sort: string
       readonly tier: string
       /** segment id: only its members (ranked list). */
       readonly segment: string
+      /** manager id: only their portfolio (ranked list). */
+      readonly manager: string
     }
   | { readonly page: 'customer'; readonly identity: string }
   | { readonly page: 'portfolio' }
@@ -47,6 +49,7 @@ export function parseRoute(location: Location): Route {
       sort: params.get('sort') ?? 'recent',
       tier: params.get('tier') ?? '',
       segment: params.get('segment') ?? '',
+      manager: params.get('manager') ?? '',
     }
   }
   const match = /^\/customers\/(.+)$/.exec(path)

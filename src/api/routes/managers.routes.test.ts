@@ -114,5 +114,33 @@ describeEachEngine('managers API', (current) => {
     expect(
       (await app.inject({ url: '/v1/managers/mgr_nope/tasks', headers: auth(admin) })).statusCode,
     ).toBe(404)
+
+    // A customer's own manager and tasks, as the 360 page shows them.
+    const care = await app.inject({ url: `/v1/customers/${own}/tasks`, headers: auth(anaKey) })
+    expect(care.statusCode).toBe(200)
+    expect(
+      care.json<{ customerId: string; manager: { id: string; name: string }; tasks: unknown[] }>(),
+    ).toMatchObject({
+      customerId: own,
+      manager: { id: ana, name: 'Ana' },
+      tasks: [{ customerId: own, rule: 'negative_feedback', status: 'done' }],
+    })
+    const openOnly = await app.inject({
+      url: `/v1/customers/${boCustomer}/tasks?status=open`,
+      headers: auth(admin),
+    })
+    expect(openOnly.json<{ manager: { id: string }; tasks: Task[] }>()).toMatchObject({
+      manager: { id: bo },
+      tasks: [{ customerId: boCustomer, rule: 'negative_feedback' }],
+    })
+    expect(
+      (await app.inject({ url: `/v1/customers/${boCustomer}/tasks`, headers: auth(anaKey) }))
+        .statusCode,
+    ).toBe(403)
+    const unmanaged = await app.inject({ url: '/v1/customers/buyer3/tasks', headers: auth(admin) })
+    expect(unmanaged.json()).toMatchObject({ manager: null, tasks: [] })
+    expect(
+      (await app.inject({ url: '/v1/customers/nobody/tasks', headers: auth(admin) })).statusCode,
+    ).toBe(404)
   })
 })

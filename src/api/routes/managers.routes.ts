@@ -17,6 +17,7 @@ import {
 } from '../../interact/managers/tasks.repository.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
+import { accessibleCustomerId } from '../customer-access.js'
 
 const ManagerSchema = z
   .object({
@@ -226,6 +227,47 @@ export function registerManagerRoutes(app: ZodApp, { deps, requireRoles }: Route
         ...(request.query.status === undefined ? {} : { status: request.query.status }),
       })
       return { tasks }
+    },
+  )
+
+  app.get(
+    '/v1/customers/:identity/tasks',
+    {
+      preHandler: requireRoles('admin', 'analyst', 'manager'),
+      schema: {
+        tags: ['managers'],
+        summary: "A customer's manager and tasks, open first and soonest due first",
+        security,
+        params: z.object({ identity: z.string().min(1).max(500) }),
+        querystring: z.object({ status: z.enum(TASK_STATUSES).optional() }),
+        response: {
+          200: z.object({
+            customerId: z.string(),
+            manager: ManagerSchema.nullable().describe('null when nobody manages this customer'),
+            tasks: z.array(TaskSchema).readonly(),
+          }),
+          ...ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const customerId = await accessibleCustomerId(db, request.apiKey, request.params.identity)
+      const row = await db
+        .selectFrom('customers')
+        .select('manager_id')
+        .where('id', '=', customerId)
+        .executeTakeFirst()
+      const managerId = row?.manager_id ?? null
+      const tasks = await listTasks(db, {
+        customerId,
+        ...(request.query.status === undefined ? {} : { status: request.query.status }),
+      })
+      const open = (t: { status: string }): number => (t.status === 'open' ? 0 : 1)
+      return {
+        customerId,
+        manager: managerId === null ? null : await findManager(db, managerId),
+        tasks: [...tasks].sort((a, b) => open(a) - open(b)),
+      }
     },
   )
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { countMatching, sampleMatching } from '../../customize/segments/compile-segment-rule.js'
+import { previewMatching } from '../../customize/segments/compile-segment-rule.js'
 import { SEGMENT_RULE_ERROR_TYPES } from '../../customize/segments/parse-segment-rule.js'
 import {
   REFRESH_MODES,
@@ -109,12 +109,8 @@ export function registerSegmentRoutes(app: ZodApp, { deps, requireRoles }: Route
     },
     async (request) => {
       const rule = unwrapSegmentResult(await validateSegmentRule(db, request.body.rule))
-      const now = deps.clock.now()
-      return {
-        count: await countMatching(db, rule, now),
-        sample: [...(await sampleMatching(db, rule, now, request.body.sampleSize))],
-        refreshMode: refreshModeOf(rule),
-      }
+      const preview = await previewMatching(db, rule, deps.clock.now(), request.body.sampleSize)
+      return { count: preview.count, sample: [...preview.sample], refreshMode: refreshModeOf(rule) }
     },
   )
 

@@ -2,14 +2,14 @@ import { afterEach, expect, it } from 'vitest'
 import { openTestApp, type TestApp } from '../../../test-support/test-app.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 
-describeEachEngine('GET /v1/value/customers?segment=', (current) => {
+describeEachEngine('GET /v1/value/customers?segment=&manager=', (current) => {
   let t: TestApp | null = null
   afterEach(async () => {
     await t?.app.close()
     t = null
   })
 
-  it('lists only the segment’s scored members, by id or name, and 404s an unknown segment', async () => {
+  it('lists a segment’s scored members (by id or name) or a manager’s portfolio, and 404s unknown ones', async () => {
     const app = (t = await openTestApp(current()))
     const { db } = current()
     const ids = Array.from({ length: 12 }, (_, i) => `cus_${String(i).padStart(2, '0')}`)
@@ -22,7 +22,7 @@ describeEachEngine('GET /v1/value/customers?segment=', (current) => {
           email: `${id}@example.com`,
           first_seen_at: 0,
           last_seen_at: 0,
-          manager_id: null,
+          manager_id: i % 4 === 2 ? 'mgr_ada' : null,
           created_at: 0,
         })),
       )
@@ -51,8 +51,8 @@ describeEachEngine('GET /v1/value/customers?segment=', (current) => {
           rfm_m: 1,
           rfm_segment: 'x',
           wallet: null,
-          share_of_wallet: null,
-          growth_potential: null,
+          share_of_wallet: i / 20,
+          growth_potential: 100 - i,
           computed_at: 0,
         })),
       )
@@ -93,5 +93,42 @@ describeEachEngine('GET /v1/value/customers?segment=', (current) => {
     expect(unknown.statusCode).toBe(404)
     const all = await app.app.inject({ method: 'GET', url: '/v1/value/customers', headers })
     expect(all.json<{ customers: unknown[] }>().customers).toHaveLength(12)
+
+    // A manager's portfolio (cus_02, cus_06, cus_10), by growth potential and by share of customer.
+    await db
+      .insertInto('managers')
+      .values({ id: 'mgr_ada', name: 'Ada', email: null, capacity: null, active: 1, created_at: 0 })
+      .execute()
+    const byGrowth = await app.app.inject({
+      method: 'GET',
+      url: '/v1/value/customers?by=growth_potential&manager=mgr_ada',
+      headers,
+    })
+    expect(byGrowth.statusCode).toBe(200)
+    const growth = byGrowth.json<{ customers: { id: string; growthPotential: number }[] }>()
+    expect(growth.customers.map((c) => [c.id, c.growthPotential])).toEqual([
+      ['cus_02', 98],
+      ['cus_06', 94],
+      ['cus_10', 90],
+    ])
+    const byShare = await app.app.inject({
+      method: 'GET',
+      url: '/v1/value/customers?by=share_of_wallet&manager=mgr_ada',
+      headers,
+    })
+    expect(byShare.json<{ customers: { id: string }[] }>().customers.map((c) => c.id)).toEqual([
+      'cus_10',
+      'cus_06',
+      'cus_02',
+    ])
+    const unknownManager = await app.app.inject({
+      method: 'GET',
+      url: '/v1/value/customers?manager=mgr_nobody',
+      headers,
+    })
+    expect(unknownManager.statusCode).toBe(404)
+    expect(unknownManager.json<{ error: { details: unknown } }>().error.details).toEqual({
+      field: 'manager',
+    })
   })
 })

@@ -7,6 +7,8 @@ import { getSegment } from '../../customize/segments/segment-service.js'
 import { unwrapSegmentResult } from '../../customize/segments/segment-request-error.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS } from '../error-body.js'
+import { notFound } from '../../core/errors.js'
+import { findManager } from '../../interact/managers/managers.repository.js'
 
 const Bin = z.object({ from: z.number(), to: z.number(), customers: z.number() })
 
@@ -48,7 +50,10 @@ export function registerValueChartRoutes(app: ZodApp, { deps, requireRoles }: Ro
   )
 }
 
-/** `GET /v1/value/customers`: scored customers by value, CLV or P(alive), keyset pages. */
+/**
+ * `GET /v1/value/customers`: scored customers by value, CLV, P(alive), share of customer or
+ * growth potential, keyset pages, optionally one tier, segment or manager's portfolio.
+ */
 export function registerRankedCustomerRoutes(
   app: ZodApp,
   { deps, requireRoles }: RouteContext,
@@ -60,7 +65,7 @@ export function registerRankedCustomerRoutes(
       schema: {
         tags: ['differentiate'],
         summary:
-          'Scored customers, highest first by value, CLV or P(alive), optionally one tier or segment',
+          'Scored customers, highest first by value, CLV, P(alive), share of customer or growth potential; optionally one tier, segment or manager',
         security: [{ secretKey: [] }],
         querystring: z.object({
           by: z.enum(RANK_BY).default('value'),
@@ -71,6 +76,14 @@ export function registerRankedCustomerRoutes(
             .max(200)
             .optional()
             .describe('only members of this segment (id or name); 404 when there is none'),
+          manager: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe(
+              "only this customer manager's portfolio (manager id); 404 when there is none",
+            ),
           cursor: z.string().max(500).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
@@ -88,6 +101,7 @@ export function registerRankedCustomerRoutes(
                   clv: z.number().nullable(),
                   pAlive: z.number().nullable(),
                   shareOfWallet: z.number().nullable(),
+                  growthPotential: z.number().nullable(),
                 }),
               )
               .readonly(),
@@ -102,10 +116,15 @@ export function registerRankedCustomerRoutes(
         request.query.segment === undefined
           ? undefined
           : unwrapSegmentResult(await getSegment(deps.store.db, request.query.segment))
+      const managerId = request.query.manager
+      if (managerId !== undefined && (await findManager(deps.store.db, managerId)) === null) {
+        throw notFound(`Manager "${managerId}"`, { field: 'manager' })
+      }
       return listRankedCustomers(deps.store.db, {
         by: request.query.by,
         limit: request.query.limit,
         ...(request.query.tier === undefined ? {} : { tier: request.query.tier }),
+        ...(managerId === undefined ? {} : { managerId }),
         ...(segment === undefined
           ? {}
           : { segment: { id: segment.id, memberCount: segment.memberCount } }),

@@ -4,19 +4,20 @@ import { DATASET_FORMATS, type DatasetFormat } from '../../customize/recommend/d
 import { SPLIT_KINDS, type SplitKind } from '../../customize/recommend/evaluate.js'
 import { isModelKind, MODEL_KINDS, type ModelKind } from '../../customize/recommend/recommender.js'
 import { runEvaluation, type EvaluationReport } from '../../customize/recommend/run-evaluation.js'
-import { reportFailure } from '../command-context.js'
+import { evaluateShopAndStore } from '../../customize/recommend/evaluations.repository.js'
+import { reportFailure, runWithStore, type GlobalOptions } from '../command-context.js'
 import { EXIT } from '../exit-codes.js'
 
-interface EvaluateOptions {
-  readonly data: string
-  readonly format: DatasetFormat
+interface EvaluateOptions extends GlobalOptions {
+  readonly data?: string
+  readonly format?: DatasetFormat
+  readonly shop?: boolean
   readonly test?: string
   readonly split?: SplitKind
   readonly seed: number
   readonly k: readonly number[]
   readonly models: readonly ModelKind[]
   readonly holdoutDays: number
-  readonly json?: boolean
 }
 
 function oneOf<T extends string>(values: readonly T[], what: string) {
@@ -48,14 +49,15 @@ function modelList(v: string): ModelKind[] {
 export function evaluateCommand(): Command {
   return new Command('evaluate')
     .description(
-      'fit recommenders on a data file and compare ranking metrics on held-out interactions',
+      'fit recommenders on a data file (--data) or on the shop itself (--shop) and compare ranking metrics on held-out interactions',
     )
-    .requiredOption('--data <file>', 'interactions file (.gz read as gzip)')
-    .requiredOption(
-      '--format <format>',
-      DATASET_FORMATS.join('|'),
-      oneOf(DATASET_FORMATS, '--format'),
+    .option('--data <file>', 'interactions file (.gz read as gzip)')
+    .option('--format <format>', DATASET_FORMATS.join('|'), oneOf(DATASET_FORMATS, '--format'))
+    .option(
+      '--shop',
+      "evaluate on the shop's own interactions (purchases in the last --holdout-days held out) and keep the table for the dashboard",
     )
+    .option('--database <url>', 'database URL (with --shop)')
     .option('--test <file>', 'fixed test file (then --data is the training file)')
     .option('--split <kind>', SPLIT_KINDS.join('|'), oneOf(SPLIT_KINDS, '--split'))
     .option('--seed <n>', 'seed of the random split', (v) => Number.parseInt(v, 10), 42)
@@ -63,9 +65,47 @@ export function evaluateCommand(): Command {
     .option('--models <list>', 'models to compare', modelList, [...MODEL_KINDS])
     .option('--holdout-days <n>', 'time split: days held out at the end', (v) => Number(v), 30)
     .option('--json', 'print JSON')
-    .action((options: EvaluateOptions) => {
+    .action(async (options: EvaluateOptions) => {
       const json = options.json === true
+      const progress = json
+        ? {}
+        : {
+            progress: (name: string) => {
+              process.stderr.write(`fitting ${name}…\n`)
+              return () => undefined
+            },
+          }
+      if (options.shop === true) {
+        if (options.data !== undefined || options.test !== undefined) {
+          reportFailure(
+            invalidInput('--shop reads the database: leave out --data and --test'),
+            json,
+          )
+          return
+        }
+        await runWithStore(options, async (ctx) => {
+          const stored = await evaluateShopAndStore(
+            { db: ctx.store.db, clock: ctx.clock },
+            {
+              holdoutDays: options.holdoutDays,
+              ks: options.k,
+              models: options.models,
+              ...progress,
+            },
+          )
+          console.log(
+            json
+              ? JSON.stringify({ id: stored.id, ...stored.report }, null, 2)
+              : `${renderReport(stored.report, options.k)}\nkept as ${stored.id}: the dashboard's Recommendations page shows it`,
+          )
+          return undefined
+        })
+        return
+      }
       try {
+        if (options.data === undefined || options.format === undefined) {
+          throw invalidInput('give --data FILE with --format, or --shop')
+        }
         if (!Number.isFinite(options.seed)) throw invalidInput('--seed must be an integer')
         const report = runEvaluation({
           data: options.data,
@@ -76,14 +116,7 @@ export function evaluateCommand(): Command {
           ks: options.k,
           models: options.models,
           holdoutDays: options.holdoutDays,
-          ...(json
-            ? {}
-            : {
-                progress: (name: string) => {
-                  process.stderr.write(`fitting ${name}…\n`)
-                  return () => undefined
-                },
-              }),
+          ...progress,
         })
         console.log(json ? JSON.stringify(report, null, 2) : renderReport(report, options.k))
         process.exitCode = EXIT.ok

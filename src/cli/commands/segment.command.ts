@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { Command } from 'commander'
 import { invalidInput, RequestError } from '../../core/errors.js'
 import {
-  countMatching,
-  sampleMatching,
+  previewMatching,
   type SegmentSampleRow,
 } from '../../customize/segments/compile-segment-rule.js'
 import type { SegmentRuleError } from '../../customize/segments/parse-segment-rule.js'
@@ -132,12 +131,13 @@ export function segmentCommand(): Command {
       const rule = unwrapSegmentResult(
         await validateSegmentRule(ctx.store.db, await readRule(options, true)),
       )
-      const now = ctx.clock.now()
-      const report = {
-        count: await countMatching(ctx.store.db, rule, now),
-        sample: await sampleMatching(ctx.store.db, rule, now, Math.max(0, options.sample)),
-        refreshMode: refreshModeOf(rule),
-      }
+      const preview = await previewMatching(
+        ctx.store.db,
+        rule,
+        ctx.clock.now(),
+        Math.max(0, options.sample),
+      )
+      const report = { ...preview, refreshMode: refreshModeOf(rule) }
       printResult(ctx, report, () =>
         [
           `${report.count} customers match (membership would be ${report.refreshMode}).`,

@@ -79,9 +79,44 @@ export function runEvaluation(request: EvaluationRequest): EvaluationReport {
         break
     }
   }
-  const matrixOptions: InteractionMatrixOptions = { binary: true }
-  const data = buildTrainTest(split, matrixOptions)
-  const kinds = request.models ?? MODEL_KINDS
+  return evaluateSplit(split, {
+    data: request.data,
+    split: splitName,
+    // Cells are binary for data files (an interaction happened), as in the MovieLens README.
+    matrixOptions: { binary: true },
+    ...pickDefined(request),
+  })
+}
+
+/** What `evaluateSplit` needs besides the split: names, cut-offs, models and their settings. */
+export interface SplitEvaluationOptions {
+  readonly data: string
+  readonly split: string
+  readonly matrixOptions: InteractionMatrixOptions
+  readonly ks?: readonly number[]
+  readonly models?: readonly ModelKind[]
+  readonly params?: Partial<Record<ModelKind, ModelParams>>
+  readonly progress?: (model: string) => FitProgress
+}
+
+function pickDefined(
+  request: EvaluationRequest,
+): Pick<SplitEvaluationOptions, 'ks' | 'models' | 'params' | 'progress'> {
+  return {
+    ...(request.ks === undefined ? {} : { ks: request.ks }),
+    ...(request.models === undefined ? {} : { models: request.models }),
+    ...(request.params === undefined ? {} : { params: request.params }),
+    ...(request.progress === undefined ? {} : { progress: request.progress }),
+  }
+}
+
+/**
+ * Fits each model on a split's training rows and reports the ranking metrics on its test rows,
+ * side by side; EASE is left out (and says why) past {@link EASE_MAX_ITEMS} items.
+ */
+export function evaluateSplit(split: RowSplit, options: SplitEvaluationOptions): EvaluationReport {
+  const data = buildTrainTest(split, options.matrixOptions)
+  const kinds = options.models ?? MODEL_KINDS
   const skipped: Record<string, string> = {}
   const runnable = kinds.filter((kind) => {
     if (kind === 'ease' && data.train.cols > EASE_MAX_ITEMS) {
@@ -95,11 +130,11 @@ export function runEvaluation(request: EvaluationRequest): EvaluationReport {
     data,
     runnable.map((kind) => ({
       name: kind,
-      fit: (x, progress) => fitRecommender(kind, x, request.params?.[kind] ?? {}, progress),
+      fit: (x, progress) => fitRecommender(kind, x, options.params?.[kind] ?? {}, progress),
     })),
     {
-      ks: request.ks ?? [10, 20],
-      ...(request.progress === undefined ? {} : { progress: request.progress }),
+      ks: options.ks ?? [10, 20],
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
     },
   )
   const models: Record<string, Record<string, number>> = {}
@@ -111,8 +146,8 @@ export function runEvaluation(request: EvaluationRequest): EvaluationReport {
     }
   }
   return {
-    data: request.data,
-    split: splitName,
+    data: options.data,
+    split: options.split,
     customers: data.train.rows,
     items: data.train.cols,
     trainInteractions: data.train.rowPtr[data.train.rows]!,

@@ -4,7 +4,7 @@ import {
   countMatching,
   customerMatchesRule,
   customersMatchingRule,
-  sampleMatching,
+  previewMatching,
   selectSegmentMembers,
 } from './compile-segment-rule.js'
 import { parseSegmentRule } from './parse-segment-rule.js'
@@ -130,7 +130,7 @@ const COMBINED_CASES: readonly Case[] = [
   [{ not: { any: [{ trait: 'plan', op: 'exists' }, { performed: 'Product Viewed' }] } }, []],
 ]
 
-describeEachEngine('segment rules in SQL', (current) => {
+describeEachEngine('segment rules in SQL', (current, engine) => {
   async function check(cases: readonly Case[]): Promise<void> {
     const { db } = current()
     await loadSegmentFixture(db)
@@ -174,17 +174,23 @@ describeEachEngine('segment rules in SQL', (current) => {
     await check(COMBINED_CASES)
   })
 
-  it('samples matching customers with their email', async () => {
+  it('counts and samples matching customers with their email in one preview', async () => {
     const { db } = current()
     await loadSegmentFixture(db)
     const rule: SegmentRule = { field: 'email', op: 'exists' }
-    const sample = await sampleMatching(db, rule, FIXTURE_NOW, 2)
-    expect(sample).toHaveLength(2)
-    for (const row of sample) {
+    const preview = await previewMatching(db, rule, FIXTURE_NOW, 2)
+    expect(preview.count).toBe(3)
+    expect(preview.sample).toHaveLength(2)
+    for (const row of preview.sample) {
       expect(['ana', 'bob', 'dee']).toContain(row.customerId)
       expect(row.email).toMatch(/@/)
     }
-    expect(await sampleMatching(db, rule, FIXTURE_NOW, 0)).toEqual([])
+    expect(await previewMatching(db, rule, FIXTURE_NOW, 0)).toEqual({ count: 3, sample: [] })
+    const all = await previewMatching(db, rule, FIXTURE_NOW, 10)
+    expect(all.count).toBe(3)
+    expect(all.sample.map((r) => r.customerId).sort()).toEqual(['ana', 'bob', 'dee'])
+    const none: SegmentRule = { trait: 'plan', op: 'eq', value: 'nothing-like-this' }
+    expect(await previewMatching(db, none, FIXTURE_NOW, 5)).toEqual({ count: 0, sample: [] })
   })
 
   it('binds trait names and values, so quotes cannot break out of the query', async () => {
@@ -193,4 +199,28 @@ describeEachEngine('segment rules in SQL', (current) => {
     const rule: SegmentRule = { trait: 'plan', op: 'eq', value: "pro' OR 1=1 --" }
     expect(await countMatching(db, rule, FIXTURE_NOW)).toBe(0)
   })
+
+  if (engine === 'sqlite') {
+    it("reads each customer's order figures from the covering index, not the order rows", async () => {
+      const { db } = current()
+      await loadSegmentFixture(db)
+      for (const rule of [
+        { orders: 'count', op: 'gte', value: 2, within: { days: 90 } },
+        { orders: 'revenue', op: 'gte', value: 100 },
+        { orders: 'lastOrderAt', op: 'before', ago: { days: 30 } },
+      ]) {
+        const parsed = parseSegmentRule(rule)
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.error))
+        const compiled = selectSegmentMembers(db, parsed.value, FIXTURE_NOW).compile()
+        const plan = await db.executeQuery({
+          ...compiled,
+          sql: `EXPLAIN QUERY PLAN ${compiled.sql}`,
+        })
+        const details = (plan.rows as { detail: string }[]).map((r) => r.detail).join(' | ')
+        expect(details, JSON.stringify(rule)).toContain(
+          'USING COVERING INDEX orders_customer_facts',
+        )
+      }
+    })
+  }
 })

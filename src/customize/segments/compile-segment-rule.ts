@@ -373,21 +373,35 @@ export interface SegmentSampleRow {
   readonly email: string | null
 }
 
-/** Up to `n` matching customers drawn at random, to show what a rule catches before use. */
-export async function sampleMatching(
+/**
+ * How many customers match the rule now and up to `n` of them drawn at random, in one pass over
+ * the customers: the count is a window over the matching rows (`COUNT(*) OVER ()`), which every
+ * sampled row carries, so the rule is evaluated once instead of once for the count and once for
+ * the sample. With no match there is no row, and the count is 0.
+ */
+export async function previewMatching(
   db: Kysely<Database>,
   rule: SegmentRule,
   now: number,
   n: number,
-): Promise<readonly SegmentSampleRow[]> {
-  if (n <= 0) return []
-  return db
+): Promise<{ readonly count: number; readonly sample: readonly SegmentSampleRow[] }> {
+  if (n <= 0) return { count: await countMatching(db, rule, now), sample: [] }
+  const rows = await db
     .selectFrom(`customers as ${CUSTOMER_ALIAS}`)
-    .select([`${CUSTOMER_ALIAS}.id as customerId`, `${CUSTOMER_ALIAS}.email as email`])
+    .select([
+      `${CUSTOMER_ALIAS}.id as customerId`,
+      `${CUSTOMER_ALIAS}.email as email`,
+      sql<number | string>`COUNT(*) OVER ()`.as('matching'),
+    ])
     .where(compileSegmentRule(rule, now, capabilitiesOf(db)))
     .orderBy(sql`random()`)
     .limit(n)
     .execute()
+  return {
+    // PostgreSQL's bigint arrives as a string.
+    count: rows.length === 0 ? 0 : Number(rows[0]!.matching),
+    sample: rows.map((r) => ({ customerId: r.customerId, email: r.email })),
+  }
 }
 
 /** Whether one customer matches the rule now (offer eligibility, live membership). */

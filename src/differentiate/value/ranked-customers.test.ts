@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import type { Store } from '../../store/engine.js'
-import { listRankedCustomers, type RankBy } from './ranked-customers.js'
+import { listRankedCustomers, RANK_BY, type RankBy } from './ranked-customers.js'
 
 async function seed(store: Store, n: number): Promise<void> {
   const { db } = store
@@ -12,7 +12,7 @@ async function seed(store: Store, n: number): Promise<void> {
     email: `c${i}@example.com`,
     first_seen_at: 0,
     last_seen_at: i,
-    manager_id: null,
+    manager_id: i % 4 === 1 ? 'mgr_a' : null,
     created_at: 0,
   }))
   await db.insertInto('customers').values(customers).execute()
@@ -41,8 +41,8 @@ async function seed(store: Store, n: number): Promise<void> {
         rfm_m: 1,
         rfm_segment: 'x',
         wallet: null,
-        share_of_wallet: null,
-        growth_potential: null,
+        share_of_wallet: i % 4 === 0 ? null : (i % 6) / 10,
+        growth_potential: (i * 2) % 11,
         computed_at: 0,
       })),
     )
@@ -53,6 +53,7 @@ async function allPages(
   store: Store,
   by: RankBy,
   tier?: 'mvc',
+  managerId?: string,
 ): Promise<{ id: string; v: number | null }[]> {
   const seen: { id: string; v: number | null }[] = []
   let cursor: string | undefined
@@ -61,13 +62,18 @@ async function allPages(
       by,
       limit: 4,
       ...(tier === undefined ? {} : { tier }),
+      ...(managerId === undefined ? {} : { managerId }),
       ...(cursor === undefined ? {} : { cursor }),
     })
     for (const c of page.customers) {
-      seen.push({
-        id: c.id,
-        v: by === 'value' ? c.actualValue : by === 'clv' ? c.clv : c.pAlive,
-      })
+      const figure = {
+        value: c.actualValue,
+        clv: c.clv,
+        p_alive: c.pAlive,
+        share_of_wallet: c.shareOfWallet,
+        growth_potential: c.growthPotential,
+      }
+      seen.push({ id: c.id, v: figure[by] })
     }
     if (page.nextCursor === null) return seen
     cursor = page.nextCursor
@@ -77,9 +83,10 @@ async function allPages(
 describeEachEngine('listRankedCustomers', (current, engine) => {
   it('pages through every scored customer once, highest first, ties broken by id', async () => {
     await seed(current(), 30)
-    for (const by of ['value', 'clv', 'p_alive'] as const) {
+    for (const by of RANK_BY) {
       const seen = await allPages(current(), by)
-      const expected = by === 'clv' ? 24 : 30
+      // clv is unknown for every fifth customer, share of wallet for every fourth.
+      const expected = by === 'clv' ? 24 : by === 'share_of_wallet' ? 22 : 30
       expect(seen).toHaveLength(expected)
       expect(new Set(seen.map((s) => s.id)).size).toBe(expected)
       for (let i = 1; i < seen.length; i += 1) {
@@ -96,6 +103,17 @@ describeEachEngine('listRankedCustomers', (current, engine) => {
     await expect(
       listRankedCustomers(current().db, { by: 'value', limit: 5, cursor: 'bm9wZQ' }),
     ).rejects.toThrow('cursor')
+  })
+
+  it("keeps only one manager's portfolio, in rank order", async () => {
+    await seed(current(), 30)
+    const portfolio = await allPages(current(), 'growth_potential', undefined, 'mgr_a')
+    const expected = Array.from({ length: 30 }, (_, i) => i)
+      .filter((i) => i % 4 === 1)
+      .map((i) => ({ id: `c${String(i).padStart(3, '0')}`, v: (i * 2) % 11 }))
+      .sort((a, b) => b.v - a.v || (a.id < b.id ? 1 : -1))
+    expect(portfolio).toEqual(expected)
+    expect(await allPages(current(), 'value', undefined, 'mgr_none')).toEqual([])
   })
 
   it('keeps only the members of a segment, across pages', async () => {
@@ -137,12 +155,14 @@ describeEachEngine('listRankedCustomers', (current, engine) => {
   if (engine === 'sqlite') {
     it('reads pages through the rank index, without sorting', async () => {
       await seed(current(), 30)
-      const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
-        SELECT customer_id FROM scores WHERE actual_value IS NOT NULL
-        ORDER BY actual_value DESC, customer_id DESC LIMIT 5`.execute(current().db)
-      const plan = rows.map((r) => r.detail).join(' | ')
-      expect(plan).toContain('scores_rank_actual_value')
-      expect(plan).not.toContain('TEMP B-TREE')
+      for (const column of ['actual_value', 'share_of_wallet', 'growth_potential']) {
+        const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
+          SELECT customer_id FROM scores WHERE ${sql.ref(column)} IS NOT NULL
+          ORDER BY ${sql.ref(column)} DESC, customer_id DESC LIMIT 5`.execute(current().db)
+        const plan = rows.map((r) => r.detail).join(' | ')
+        expect(plan).toContain(`scores_rank_${column}`)
+        expect(plan).not.toContain('TEMP B-TREE')
+      }
     })
   }
 })

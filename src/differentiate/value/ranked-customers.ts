@@ -4,10 +4,16 @@ import { parseJsonObject, type JsonObject } from '../../core/json.js'
 import type { Database } from '../../store/database.js'
 import type { Tier } from './tiers.js'
 
-export const RANK_BY = ['value', 'clv', 'p_alive'] as const
+export const RANK_BY = ['value', 'clv', 'p_alive', 'share_of_wallet', 'growth_potential'] as const
 export type RankBy = (typeof RANK_BY)[number]
 
-const COLUMN = { value: 'actual_value', clv: 'clv', p_alive: 'p_alive' } as const
+const COLUMN = {
+  value: 'actual_value',
+  clv: 'clv',
+  p_alive: 'p_alive',
+  share_of_wallet: 'share_of_wallet',
+  growth_potential: 'growth_potential',
+} as const
 
 /**
  * Up to this many members a segment filter reads the members and sorts them (a few ms); above
@@ -27,6 +33,7 @@ export interface RankedCustomer {
   readonly clv: number | null
   readonly pAlive: number | null
   readonly shareOfWallet: number | null
+  readonly growthPotential: number | null
 }
 
 export interface RankedPage {
@@ -35,9 +42,10 @@ export interface RankedPage {
 }
 
 /**
- * Scored customers, highest first by value, CLV or P(alive), with keyset pagination on
- * (figure, customer id) so that every page is an index range scan (`scores_rank_*`), as fast at
- * a million customers as at a hundred. Customers whose figure is unknown are left out.
+ * Scored customers, highest first by value, CLV, P(alive), share of customer (share of wallet) or
+ * growth potential, with keyset pagination on (figure, customer id) so that every page is an
+ * index range scan (`scores_rank_*`), as fast at a million customers as at a hundred. Customers
+ * whose figure is unknown are left out.
  */
 export async function listRankedCustomers(
   db: Kysely<Database>,
@@ -50,6 +58,8 @@ export async function listRankedCustomers(
      * small segment is read whole and sorted; a large one filters the rank index walk).
      */
     readonly segment?: { readonly id: string; readonly memberCount: number }
+    /** Only the portfolio of this customer manager (`customers.manager_id`, indexed). */
+    readonly managerId?: string
     readonly cursor?: string
   },
 ): Promise<RankedPage> {
@@ -67,6 +77,7 @@ export async function listRankedCustomers(
       'scores.clv',
       'scores.p_alive',
       'scores.share_of_wallet',
+      'scores.growth_potential',
       `scores.${column} as rank_value`,
     ])
     .where(`scores.${column}`, 'is not', null)
@@ -74,6 +85,9 @@ export async function listRankedCustomers(
     .orderBy('scores.customer_id', 'desc')
     .limit(options.limit + 1)
   if (options.tier !== undefined) select = select.where('scores.tier', '=', options.tier)
+  if (options.managerId !== undefined) {
+    select = select.where('customers.manager_id', '=', options.managerId)
+  }
   const segment = options.segment
   if (segment !== undefined) {
     select =
@@ -117,6 +131,7 @@ export async function listRankedCustomers(
       clv: r.clv,
       pAlive: r.p_alive,
       shareOfWallet: r.share_of_wallet,
+      growthPotential: r.growth_potential,
     })),
     nextCursor:
       rows.length > options.limit && last?.rank_value != null

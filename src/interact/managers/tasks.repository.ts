@@ -34,10 +34,15 @@ function toTask(row: TasksTable): Task {
 
 export async function listTasks(
   db: Kysely<Database>,
-  filter: { readonly managerId?: string; readonly status?: TaskStatus } = {},
+  filter: {
+    readonly managerId?: string
+    readonly customerId?: string
+    readonly status?: TaskStatus
+  } = {},
 ): Promise<readonly Task[]> {
   let query = db.selectFrom('tasks').selectAll()
   if (filter.managerId !== undefined) query = query.where('manager_id', '=', filter.managerId)
+  if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
   const rows = await query.orderBy('due_at').orderBy('id').limit(1000).execute()
   return rows.map(toTask)

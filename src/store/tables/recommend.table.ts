@@ -16,3 +16,16 @@ export interface RecommenderModelsTable {
   /** The model as written by `encodeModel`. */
   model: Uint8Array
 }
+
+/**
+ * An evaluation of the recommenders on the shop's own interactions (time split): the report
+ * `idic evaluate --shop` prints, kept so the dashboard can show the table.
+ */
+export interface RecommenderEvaluationsTable {
+  id: string
+  /** The split in words (`time: last 30 days held out (from …)`). */
+  split: string
+  /** JSON of the report: counts, `models` (metrics per model) and `skipped`. */
+  report: string
+  created_at: number
+}

@@ -22,6 +22,7 @@ import {
   TIER_LABELS,
 } from '../format.js'
 import { ErrorNote, Figure, Loaded } from '../ui.js'
+import { CarePanel } from './care-panel.js'
 import { asApiError, useApi } from '../use-api.js'
 
 function traitText(value: unknown): string {
@@ -66,6 +67,7 @@ function Profile(props: { readonly profile: CustomerProfile; readonly session: S
           </div>`
     }
     <${ConversationPanel} customerId=${p.id} />
+    <${CarePanel} customerId=${p.id} session=${props.session} />
     <div class="grid2">
       <section class="panel" aria-labelledby="traits-title">
         <h2 id="traits-title">Traits</h2>

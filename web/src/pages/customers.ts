@@ -1,7 +1,7 @@
 import { html } from 'htm/preact'
 import type { VNode } from 'preact'
 import { useState } from 'preact/hooks'
-import type { CustomerPage, RankedPage } from '../api.js'
+import type { CustomerPage, ManagerSummary, RankedPage } from '../api.js'
 import type { Segment } from '../customize-api.js'
 import { formatDateTime, formatDecimal, formatPercent, TIER_LABELS } from '../format.js'
 import { Loaded } from '../ui.js'
@@ -20,28 +20,47 @@ const SORTS: readonly (readonly [string, string])[] = [
   ['value', 'Customer value'],
   ['clv', 'CLV'],
   ['p_alive', 'P(alive)'],
+  ['share_of_wallet', 'Share of customer'],
+  ['growth_potential', 'Growth potential'],
 ]
 
-function customersHref(query: string, sort: string, tier: string, segment = ''): string {
-  const params = new URLSearchParams()
-  if (query !== '') params.set('query', query)
-  if (sort !== 'recent') params.set('sort', sort)
-  if (tier !== '') params.set('tier', tier)
-  if (segment !== '') params.set('segment', segment)
-  const search = params.toString()
-  return search === '' ? '/customers' : `/customers?${search}`
-}
-
-/** Search by any identity or trait (newest first), or rank by value, CLV or P(alive). */
-export function CustomersPage(props: {
+/** The list's filters, as the URL holds them (`/customers?sort=&tier=&segment=&manager=`). */
+interface Filters {
   readonly query: string
   readonly sort: string
   readonly tier: string
   readonly segment: string
-}): VNode {
-  // A segment filter reads the ranked list (the search list has no segment join).
-  const ranked = props.sort !== 'recent' || props.segment !== ''
-  const sort = props.sort === 'recent' && props.segment !== '' ? 'value' : props.sort
+  readonly manager: string
+}
+
+function customersHref(filters: Filters): string {
+  const params = new URLSearchParams()
+  if (filters.query !== '') params.set('query', filters.query)
+  if (filters.sort !== 'recent') params.set('sort', filters.sort)
+  for (const key of ['tier', 'segment', 'manager'] as const) {
+    if (filters[key] !== '') params.set(key, filters[key])
+  }
+  const search = params.toString()
+  return search === '' ? '/customers' : `/customers?${search}`
+}
+
+/**
+ * Search by any identity or trait (newest first), or rank by value, CLV, P(alive), share of
+ * customer or growth potential within a tier, a segment or a manager's portfolio.
+ */
+export function CustomersPage(props: Filters): VNode {
+  // A segment or manager filter reads the ranked list (the search list has no such join).
+  const filtered = props.segment !== '' || props.manager !== ''
+  const ranked = props.sort !== 'recent' || filtered
+  const sort = props.sort === 'recent' && filtered ? 'value' : props.sort
+  const current: Filters = { ...props, sort }
+  const segmentOptions = useSegmentOptions()
+  const managerOptions = useManagerOptions()
+  // Any filter change starts from a ranked list without a search query.
+  const pick = (change: Partial<Filters>): void => {
+    const next = { ...current, query: '', ...change }
+    link(customersHref(next.sort === 'recent' ? { ...next, tier: '' } : next))
+  }
   return html`<section aria-labelledby="customers-title">
     <h1 id="customers-title">Customers</h1>
     <div class="controls">
@@ -51,11 +70,9 @@ export function CustomersPage(props: {
           value=${sort}
           onChange=${(e: Event) => {
             const next = (e.currentTarget as HTMLSelectElement).value
-            link(
-              next === 'recent'
-                ? customersHref(props.query, next, '')
-                : customersHref('', next, props.tier, props.segment),
-            )
+            if (next === 'recent') {
+              link(customersHref({ ...props, sort: next, tier: '', segment: '', manager: '' }))
+            } else pick({ sort: next })
           }}
         >
           ${SORTS.map(([v, label]) => html`<option key=${v} value=${v}>${label}</option>`)}
@@ -68,14 +85,7 @@ export function CustomersPage(props: {
               <select
                 value=${props.tier}
                 onChange=${(e: Event) => {
-                  link(
-                    customersHref(
-                      '',
-                      sort,
-                      (e.currentTarget as HTMLSelectElement).value,
-                      props.segment,
-                    ),
-                  )
+                  pick({ tier: (e.currentTarget as HTMLSelectElement).value })
                 }}
               >
                 <option value="">All tiers</option>
@@ -86,16 +96,33 @@ export function CustomersPage(props: {
             </label>`
           : null
       }
-      <${SegmentFilter}
+      <${OptionFilter}
+        label="Segment"
+        all="All customers"
+        options=${segmentOptions}
         value=${props.segment}
         onPick=${(segment: string) => {
-          link(customersHref('', segment === '' ? props.sort : sort, props.tier, segment))
+          pick({ segment })
+        }}
+      />
+      <${OptionFilter}
+        label="Manager"
+        all="Any manager"
+        options=${managerOptions}
+        value=${props.manager}
+        onPick=${(manager: string) => {
+          pick({ manager })
         }}
       />
     </div>
     ${
       ranked
-        ? html`<${RankedList} sort=${sort} tier=${props.tier} segment=${props.segment} />`
+        ? html`<${RankedList}
+            sort=${sort}
+            tier=${props.tier}
+            segment=${props.segment}
+            manager=${props.manager}
+          />`
         : html`<${SearchList} query=${props.query} />`
     }
   </section>`
@@ -129,26 +156,48 @@ function Pager(props: {
   </nav>`
 }
 
-/** A select of the stored segments; picking one lists only its members. */
-function SegmentFilter(props: {
-  readonly value: string
-  readonly onPick: (segment: string) => void
-}): VNode {
+/** The segments to filter by: id and name. */
+function useSegmentOptions(): Options {
   const [list] = useApi<{ segments: readonly Segment[] }>('/v1/segments')
-  const segments = list.state === 'done' ? list.data.segments : []
+  return list.state === 'done' ? list.data.segments.map((seg) => [seg.id, seg.name] as const) : null
+}
+
+/** The customer managers to filter by: id, and name with portfolio size. */
+function useManagerOptions(): Options {
+  const [list] = useApi<{ managers: readonly ManagerSummary[] }>('/v1/managers')
+  return list.state === 'done'
+    ? list.data.managers.map((m) => [m.id, `${m.name} (${m.portfolioSize})`] as const)
+    : null
+}
+
+/** id and label of each option; null while loading. */
+type Options = readonly (readonly [string, string])[] | null
+
+/**
+ * A select over a list the API gives (segments, managers); picking one narrows the ranked list.
+ * A value from the URL that the list does not hold stays selectable under its id.
+ */
+function OptionFilter(props: {
+  readonly label: string
+  readonly all: string
+  readonly options: Options
+  readonly value: string
+  readonly onPick: (value: string) => void
+}): VNode {
+  const options = props.options ?? []
   return html`<label>
-    Segment
+    ${props.label}
     <select
       value=${props.value}
-      disabled=${list.state === 'loading'}
+      disabled=${props.options === null}
       onChange=${(e: Event) => {
         props.onPick((e.currentTarget as HTMLSelectElement).value)
       }}
     >
-      <option value="">All customers</option>
-      ${segments.map((s) => html`<option key=${s.id} value=${s.id}>${s.name}</option>`)}
+      <option value="">${props.all}</option>
+      ${options.map(([id, name]) => html`<option key=${id} value=${id}>${name}</option>`)}
       ${
-        props.value !== '' && list.state === 'done' && !segments.some((s) => s.id === props.value)
+        props.value !== '' && props.options !== null && !options.some(([id]) => id === props.value)
           ? html`<option value=${props.value}>${props.value}</option>`
           : null
       }
@@ -161,12 +210,14 @@ function RankedList(props: {
   readonly sort: string
   readonly tier: string
   readonly segment: string
+  readonly manager: string
 }): VNode {
   const [cursors, setCursors] = useState<readonly string[]>([])
   const cursor = cursors[cursors.length - 1]
   const params = new URLSearchParams({ by: props.sort, limit: String(PAGE_SIZE) })
   if (props.tier !== '') params.set('tier', props.tier)
   if (props.segment !== '') params.set('segment', props.segment)
+  if (props.manager !== '') params.set('manager', props.manager)
   if (cursor !== undefined) params.set('cursor', cursor)
   const [page] = useApi<RankedPage>(`/v1/value/customers?${params.toString()}`)
   return html`<${Loaded}
@@ -186,7 +237,8 @@ function RankedList(props: {
                       <th scope="col" class="num">Value</th>
                       <th scope="col" class="num">CLV</th>
                       <th scope="col" class="num">P(alive)</th>
-                      <th scope="col" class="num hide-narrow">Share of wallet</th>
+                      <th scope="col" class="num hide-narrow">Share of customer</th>
+                      <th scope="col" class="num hide-narrow">Growth potential</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -207,6 +259,7 @@ function RankedList(props: {
                           <td class="num">${formatDecimal(c.clv)}</td>
                           <td class="num">${formatPercent(c.pAlive)}</td>
                           <td class="num hide-narrow">${formatPercent(c.shareOfWallet)}</td>
+                          <td class="num hide-narrow">${formatDecimal(c.growthPotential)}</td>
                         </tr>`,
                     )}
                   </tbody>

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { manualClock } from '../../core/clock.js'
+import { loadDemoShop } from '../../identify/demo/load-demo-shop.js'
+import { openMigratedStore } from '../../store/open-migrated.js'
+import { EXIT } from '../exit-codes.js'
+import { evaluateCommand } from './evaluate.command.js'
+
+describe('idic evaluate --shop', () => {
+  let dir = ''
+  let printed: string[] = []
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'idic-evaluate-'))
+    printed = []
+    for (const stream of ['log', 'error'] as const) {
+      vi.spyOn(console, stream).mockImplementation((line: unknown) => {
+        printed.push(String(line))
+      })
+    }
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    process.exitCode = 0
+  })
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    process.exitCode = 0
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const database = (): string => `sqlite:${join(dir, 'idic.db')}`
+  async function run(...args: string[]): Promise<string> {
+    printed = []
+    await evaluateCommand().parseAsync([...args, '--database', database()], { from: 'user' })
+    return printed.join('\n')
+  }
+
+  it("evaluates the shop's own history, keeps the table, and refuses mixed or empty input", async () => {
+    expect(await run('--shop')).toContain('no interactions')
+    expect(process.exitCode).toBe(EXIT.usage)
+    process.exitCode = 0
+
+    const store = await openMigratedStore(database())
+    await loadDemoShop(
+      { store, clock: manualClock(Date.UTC(2026, 5, 1)) },
+      { customers: 60, seed: 3 },
+    )
+    await store.close()
+
+    const report = JSON.parse(
+      await run('--shop', '--models', 'popularity,item-knn', '--k', '5', '--json'),
+    ) as { id: string; data: string; models: Record<string, Record<string, number>> }
+    expect(process.exitCode).toBe(EXIT.ok)
+    expect(report.data).toBe('shop')
+    expect(Object.keys(report.models)).toEqual(['popularity', 'item-knn'])
+    expect(report.models['item-knn']).toHaveProperty('ndcg@5')
+
+    const text = await run('--shop', '--models', 'popularity', '--holdout-days', '60')
+    expect(text).toContain('last 60 days held out')
+    expect(text).toMatch(/kept as re_/)
+
+    const reopened = await openMigratedStore(database())
+    const kept = await reopened.db.selectFrom('recommender_evaluations').select('id').execute()
+    await reopened.close()
+    expect(kept.map((k) => k.id)).toContain(report.id)
+    expect(kept).toHaveLength(2)
+
+    expect(await run('--shop', '--data', 'x.tsv')).toContain('leave out --data')
+    expect(process.exitCode).toBe(EXIT.usage)
+    process.exitCode = 0
+    expect(await run('--models', 'popularity')).toContain('--data FILE with --format, or --shop')
+    expect(process.exitCode).toBe(EXIT.usage)
+  })
+})
