@@ -3,10 +3,15 @@ import { addCustomer } from '../../test-support/interact-fixture.js'
 import { sendFixture, type SendFixture } from '../../test-support/send-fixture.js'
 import { closeTestStore, describeEachEngine, openTestStore } from '../../test-support/test-store.js'
 import type { Store } from '../store/engine.js'
-import type { ChannelSet } from './channel.js'
+import type { Channel, ChannelSet } from './channel.js'
 import type { LimitPolicy } from './contact-pressure.js'
 import { setConsent, type ConsentChange } from './consents.repository.js'
 import type { InteractDeps } from './interact-deps.js'
+import {
+  processDueDeliveries,
+  STALE_QUEUED_MS,
+  type DueDeliveryReport,
+} from './process-due-deliveries.js'
 import { sendMessage } from './send-message.js'
 import { sendMessages, type SendResult } from './send-messages.js'
 import type { SendRequest } from './send-request.js'
@@ -247,6 +252,47 @@ describeEachEngine('sending many messages at once', (current, engine) => {
       expect(r.value.message.id).toBe(before.value.message.id)
       expect(r.value.delivery).toEqual(before.value.delivery)
     }
+  })
+
+  it('never hands a message over twice when a slow batch outlives the orphan timeout', async () => {
+    const w = await world(current(), 'wait')
+    const sent: string[] = []
+    let other: Promise<readonly DueDeliveryReport[]> = Promise.resolve([])
+    const slow: Channel = {
+      name: 'in_app',
+      send: (envelope) => {
+        sent.push(envelope.messageId)
+        // Each hand-over takes well over half the orphan timeout, so the batch as a whole
+        // outlives it; during the second, another process runs the delivery worker, which finds
+        // the third message still queued since the batch stored it, and takes it.
+        w.fixture.clock.advance(STALE_QUEUED_MS / 2 + 60_000)
+        if (sent.length === 2) {
+          other = processDueDeliveries({ ...w.deps, channels: { in_app: slow } })
+        }
+        return Promise.resolve({
+          status: 'delivered',
+          attempts: [{ at: w.fixture.clock.now(), ok: true, error: null }],
+          error: null,
+          detail: 'test',
+        })
+      },
+    }
+    const deps = { ...w.deps, channels: { ...w.deps.channels, in_app: slow } }
+    const results = await sendMessages(
+      deps,
+      ['u2', 'u3', 'u4'].map((identity) =>
+        mail(identity, { channel: 'in_app', kind: 'transactional', topic: null }),
+      ),
+    )
+    expect(await other).toMatchObject([{ status: 'delivered' }])
+    const statuses = results.map((r) => r.ok && r.value.delivery.status)
+    expect(statuses.slice(0, 2)).toEqual(['delivered', 'delivered'])
+    // The third was the other run's to send: reported as that run had it when the batch came to it.
+    expect(['queued', 'delivered']).toContain(statuses[2])
+    expect(sent).toHaveLength(3)
+    expect(new Set(sent).size).toBe(3)
+    const rows = await w.deps.db.selectFrom('deliveries').select('status').execute()
+    expect(rows.filter((r) => r.status === 'delivered')).toHaveLength(3)
   })
 
   it('sends nothing for an empty batch', async () => {

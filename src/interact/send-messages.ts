@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { newId } from '../core/ids.js'
 import { err, ok, type Result } from '../core/result.js'
 import { findCustomerIds } from '../identify/customer-profile.js'
@@ -6,11 +6,18 @@ import { BulkStatements, type SqlValue } from '../store/bulk-statements.js'
 import type { Database } from '../store/database.js'
 import { capabilitiesOf } from '../store/engine.js'
 import type { DeliveriesTable, MessagesTable } from '../store/tables/interact.table.js'
-import { handOver, loadRecipients, recentContactsOf, type Recipient } from './attempt-delivery.js'
+import {
+  attemptDelivery,
+  handOver,
+  loadRecipients,
+  recentContactsOf,
+  type Recipient,
+} from './attempt-delivery.js'
 import type { ChannelName } from './channel.js'
 import { decideContact, type PressureDecision } from './contact-pressure.js'
 import { effectiveConsent, listConsentsOf, type Consent } from './consents.repository.js'
 import {
+  getDelivery,
   toDelivery,
   transitionUpdate,
   type Delivery,
@@ -83,20 +90,6 @@ const DELIVERY_COLUMNS = [
   'clicked_at',
   'updated_at',
 ] as const satisfies readonly (keyof DeliveriesTable)[]
-
-/** Columns a hand-over can change, written back in one UPDATE … FROM (VALUES …) per chunk. */
-const HANDED_COLUMNS = [
-  ['status', 'text'],
-  ['history', 'text'],
-  ['updated_at', 'bigint'],
-  ['sent_at', 'bigint'],
-  ['delivered_at', 'bigint'],
-  ['failed_at', 'bigint'],
-  ['attempts', 'integer'],
-  ['hold_reason', 'text'],
-  ['next_attempt_at', 'bigint'],
-  ['last_error', 'text'],
-] as const satisfies readonly (readonly [keyof DeliveriesTable, string])[]
 
 /**
  * Sends many messages as `sendMessage` sends one, with the same rules and the same outcome per
@@ -253,7 +246,6 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
     return made
   })
 
-  const handed: Handed[] = []
   for (const { at, plan } of planned) {
     const { message, delivery, decision } = plan
     if (!created.has(message.id)) {
@@ -266,39 +258,36 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
       results[at] = ok({ ...found, duplicate: true })
       continue
     }
-    let outcome = early.get(message.id)
-    if (outcome === undefined && decision.action === 'send') {
-      outcome = await handOverPlanned(deps, plan)
-      handed.push(outcome)
+    const stored = toMessage(message)
+    const handed = early.get(message.id)
+    if (handed !== undefined || decision.action !== 'send') {
+      results[at] = ok({
+        message: stored,
+        delivery: toDelivery(handed?.row ?? delivery),
+        duplicate: false,
+      })
+      continue
     }
-    results[at] = ok({
-      message: toMessage(message),
-      delivery: toDelivery(outcome?.row ?? delivery),
-      duplicate: false,
-    })
-  }
-  if (handed.length > 0) {
-    await db.transaction().execute(async (trx) => {
-      const bulk = new BulkStatements(trx, capabilitiesOf(trx))
-      await insertContacts(bulk, handed.flatMap(contactOf))
-      await bulk.updateFromValues(
-        'deliveries:handed',
-        ['text', 'text', ...HANDED_COLUMNS.map(([, type]) => type)],
-        (values) =>
-          sql`UPDATE deliveries SET ${sql.join(
-            HANDED_COLUMNS.map(
-              ([column], i) => sql`${sql.ref(column)} = ${sql.ref(`v.column${i + 3}`)}`,
-            ),
-          )}
-          FROM (VALUES ${values}) AS v
-          WHERE deliveries.customer_id = v.column1 AND deliveries.id = v.column2`,
-        handed.map(({ row }) => [
-          row.customer_id,
-          row.id,
-          ...HANDED_COLUMNS.map(([column]) => row[column]),
-        ]),
-      )
-    })
+    // A channel with I/O of its own (SMTP, a webhook) may take seconds per message: each one is
+    // claimed before it is handed over, as processDueDeliveries claims, so that a delivery left
+    // queued long enough to look orphaned is never sent by both, and recorded as soon as it is
+    // handed over, so a crash repeats at most the message in hand.
+    const claimed = await db
+      .updateTable('deliveries')
+      .set({ updated_at: deps.clock.now() })
+      .where('customer_id', '=', delivery.customer_id)
+      .where('id', '=', delivery.id)
+      .where('status', '=', 'queued')
+      .where('updated_at', '=', delivery.updated_at)
+      .executeTakeFirst()
+    if (claimed.numUpdatedRows === 0n) {
+      const current = await getDelivery(db, delivery.customer_id, delivery.id)
+      if (current === null) throw new Error(`Delivery ${delivery.id} vanished`)
+      results[at] = ok({ message: stored, delivery: current, duplicate: false })
+      continue
+    }
+    const done = await attemptDelivery(deps, stored, toDelivery(delivery), plan.recipient)
+    results[at] = ok({ message: stored, delivery: done, duplicate: false })
   }
   return complete(results)
 }
