@@ -3,7 +3,7 @@ import { RequestError } from '../core/errors.js'
 import type { AnswerError, InboundError } from '../interact/dialogue.js'
 import type { Delivery } from '../interact/deliveries.repository.js'
 import type { Message } from '../interact/messages.repository.js'
-import type { SendError } from '../interact/send-message.js'
+import type { SendError } from '../interact/send-request.js'
 
 const Json = z.record(z.string(), z.unknown())
 

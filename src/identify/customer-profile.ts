@@ -78,6 +78,31 @@ export async function findCustomerId(
   return null
 }
 
+/**
+ * findCustomerId for many identities: customer ids are found in one query per chunk, any other
+ * identity (userId, email, anonymousId) as findCustomerId finds it. Unknown identities map to
+ * null.
+ */
+export async function findCustomerIds(
+  db: Kysely<Database>,
+  identities: readonly string[],
+): Promise<Map<string, string | null>> {
+  const unique = [...new Set(identities)]
+  const out = new Map<string, string | null>()
+  for (let start = 0; start < unique.length; start += 5000) {
+    const rows = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('id', 'in', unique.slice(start, start + 5000))
+      .execute()
+    for (const r of rows) out.set(r.id, r.id)
+  }
+  for (const identity of unique) {
+    if (!out.has(identity)) out.set(identity, await findCustomerId(db, identity))
+  }
+  return out
+}
+
 /** Like findCustomerId, but a missing customer is a 404 RequestError. */
 export async function requireCustomerId(db: Kysely<Database>, identity: string): Promise<string> {
   const id = await findCustomerId(db, identity)

@@ -50,6 +50,12 @@ export interface ChannelOutcome {
 
 export interface Channel {
   readonly name: ChannelName
+  /**
+   * True when `send` does no I/O of its own (the in-app inbox, whose entry is the message row):
+   * a batch then hands messages over before storing them, and stores each in its final state
+   * with the contact log in one transaction, instead of a queued record updated afterwards.
+   */
+  readonly immediate?: boolean
   send(envelope: OutboundEnvelope): Promise<ChannelOutcome>
   /** Releases connections (the SMTP pool); the channel is not used afterwards. */
   close?(): Promise<void>

@@ -107,6 +107,40 @@ export async function listConsents(
   }))
 }
 
+/** listConsents for many customers at once: one query per chunk. */
+export async function listConsentsOf(
+  db: Kysely<Database>,
+  customerIds: readonly string[],
+): Promise<Map<string, Consent[]>> {
+  const out = new Map<string, Consent[]>()
+  const unique = [...new Set(customerIds)]
+  for (let start = 0; start < unique.length; start += 5000) {
+    const rows = await db
+      .selectFrom('consents')
+      .selectAll()
+      .where('customer_id', 'in', unique.slice(start, start + 5000))
+      .orderBy('customer_id')
+      .orderBy('channel')
+      .orderBy('topic')
+      .execute()
+    for (const r of rows) {
+      let list = out.get(r.customer_id)
+      if (list === undefined) {
+        list = []
+        out.set(r.customer_id, list)
+      }
+      list.push({
+        channel: r.channel,
+        topic: r.topic,
+        granted: r.granted === 1,
+        source: r.source,
+        updatedAt: r.updated_at,
+      })
+    }
+  }
+  return out
+}
+
 /**
  * The answer that governs a topic on a channel: the more recent of the topic's own answer and
  * the channel-wide one (`*`), so "unsubscribe from everything" overrides an older topic opt-in,

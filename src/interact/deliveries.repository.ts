@@ -140,18 +140,19 @@ export interface TransitionPatch {
 }
 
 /**
- * Appends transitions to a delivery's history and moves it to the last one's status, setting the
- * status's timestamp once (the first open stays the open time). An engagement (opened, clicked)
- * on a delivery that is already further along records the time without changing the status.
+ * The columns a set of transitions changes on a delivery (pure): the history with the
+ * transitions appended, the last one's status, each status's timestamp once (the first open
+ * stays the open time), and the patch. An engagement (opened, clicked) on a delivery that is
+ * already further along records the time without changing the status. Null when there is no
+ * transition.
  */
-export async function recordTransitions(
-  db: Kysely<Database>,
+export function transitionUpdate(
   delivery: Delivery,
   transitions: readonly DeliveryTransition[],
   patch: TransitionPatch = {},
-): Promise<Delivery> {
+): Partial<DeliveriesTable> | null {
   const last = transitions[transitions.length - 1]
-  if (last === undefined) return delivery
+  if (last === undefined) return null
   const history = [...delivery.history, ...transitions]
   const update: Partial<DeliveriesTable> = {
     history: JSON.stringify(history),
@@ -173,6 +174,21 @@ export async function recordTransitions(
   if (patch.nextAttemptAt !== undefined) update.next_attempt_at = patch.nextAttemptAt
   if (patch.lastError !== undefined) update.last_error = patch.lastError
   if (patch.address !== undefined) update.address = patch.address
+  return update
+}
+
+/**
+ * Appends transitions to a delivery's history and moves it to the last one's status, as
+ * `transitionUpdate` says, and returns the stored delivery.
+ */
+export async function recordTransitions(
+  db: Kysely<Database>,
+  delivery: Delivery,
+  transitions: readonly DeliveryTransition[],
+  patch: TransitionPatch = {},
+): Promise<Delivery> {
+  const update = transitionUpdate(delivery, transitions, patch)
+  if (update === null) return delivery
   await db
     .updateTable('deliveries')
     .set(update)

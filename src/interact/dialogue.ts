@@ -16,7 +16,8 @@ import {
   type ThreadStatus,
 } from './messages.repository.js'
 import type { InteractDeps } from './interact-deps.js'
-import { sendMessage, type SendError, type SendOutcome } from './send-message.js'
+import { sendMessage } from './send-message.js'
+import type { SendError, SendOutcome } from './send-request.js'
 
 /**
  * Segment track events that are the customer talking to us. Sent from an SDK

@@ -15,6 +15,7 @@ import * as rankGrowth0012 from './migrations/0012-rank-growth.js'
 import * as recommenderEvaluations0013 from './migrations/0013-recommender-evaluations.js'
 import * as ordersCustomerFacts0014 from './migrations/0014-orders-customer-facts.js'
 import * as customerSampleBucket0015 from './migrations/0015-customer-sample-bucket.js'
+import * as jobsDueOrder0016 from './migrations/0016-jobs-due-order.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-recommender-evaluations': recommenderEvaluations0013,
   '0014-orders-customer-facts': ordersCustomerFacts0014,
   '0015-customer-sample-bucket': customerSampleBucket0015,
+  '0016-jobs-due-order': jobsDueOrder0016,
 }
 
 export interface MigrationReport {

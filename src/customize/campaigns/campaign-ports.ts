@@ -1,7 +1,7 @@
 import type { Result } from '../../core/result.js'
 import type { OfferContext } from '../templates/template-context.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
-import type { sendMessage } from '../../interact/send-message.js'
+import type { sendMessages } from '../../interact/send-messages.js'
 import type { QueueStore } from './job-queue.js'
 
 /**
@@ -113,6 +113,9 @@ export interface CampaignDeps {
   readonly templates: TemplateSource
   readonly segments: SegmentSource
   readonly offers: OfferSource
-  /** The send path; interact's sendMessage (tests wrap it to inject failures). */
-  readonly send: typeof sendMessage
+  /**
+   * The send path: interact's sendMessages, one call per batch with a per-message report; a
+   * throw sends the whole call's jobs back to the queue (tests wrap it to inject failures).
+   */
+  readonly send: typeof sendMessages
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../../store/engine.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
-import { sendMessage } from '../../interact/send-message.js'
+import { sendMessages } from '../../interact/send-messages.js'
 import { createRecommendationSource } from '../templates/recommendation-source.js'
 import type { TemplateSettings } from '../templates/template-settings.js'
 import { storedOfferSource } from './offer-adapter.js'
@@ -9,7 +9,7 @@ import type { CampaignDeps } from './campaign-ports.js'
 
 /**
  * Campaign deps over the real stores: stored templates rendered with batch contexts (the live
- * recommender's lists), stored segments, next-best-offers, and interact's sendMessage with its
+ * recommender's lists), stored segments, next-best-offers, and interact's sendMessages with its
  * channels, consent, caps and quiet hours. One per process: the recommender model and catalog
  * are cached inside.
  */
@@ -35,6 +35,6 @@ export function buildCampaignDeps(
     }),
     segments: storedSegmentSource(store.db),
     offers: storedOfferSource(store, interact.clock, settings.shopUrl),
-    send: sendMessage,
+    send: sendMessages,
   }
 }

@@ -6,7 +6,7 @@ import { setConsent } from '../../interact/consents.repository.js'
 import { DEFAULT_CONTACT_POLICY } from '../../interact/contact-pressure.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
 import { createMessageLinks } from '../../interact/message-links.js'
-import { sendMessage } from '../../interact/send-message.js'
+import { sendMessages } from '../../interact/send-messages.js'
 import { ingestEvents } from '../../identify/ingest-events.js'
 import type { Store } from '../../store/engine.js'
 import type {
@@ -88,7 +88,7 @@ export function campaignFixture(
   const handed: string[] = []
   const inApp = createInAppChannel(clock)
   const counting: Channel = {
-    name: 'in_app',
+    ...inApp,
     send: (envelope) => {
       handed.push(envelope.customerId)
       return inApp.send(envelope)
@@ -110,7 +110,7 @@ export function campaignFixture(
       templates: ports.templates ?? fixedTemplates(['hello']),
       segments: ports.segments ?? fixedSegments({}),
       offers: ports.offers ?? NO_OFFERS,
-      send: sendMessage,
+      send: sendMessages,
     },
     addCustomers: async (n, options = {}) => {
       const from = options.from ?? 0

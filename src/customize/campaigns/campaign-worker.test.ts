@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { InfrastructureError } from '../../core/errors.js'
 import { setConsent } from '../../interact/consents.repository.js'
-import { sendMessage } from '../../interact/send-message.js'
+import { sendMessages } from '../../interact/send-messages.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { campaignFixture, fixedSegments, fixedTemplates } from './campaign-test-doubles.js'
 import { getCampaign } from './campaigns.repository.js'
@@ -56,8 +56,8 @@ describeEachEngine('campaign launch and worker', (current) => {
     void runCampaignWorker(
       {
         ...f.deps,
-        send: async (deps, request) => {
-          await sendMessage(deps, request)
+        send: async (deps, requests) => {
+          await sendMessages(deps, requests)
           sends++
           return new Promise(() => undefined)
         },
@@ -89,31 +89,36 @@ describeEachEngine('campaign launch and worker', (current) => {
       [ids[0]!, 1],
       [ids[1]!, 99],
     ])
+    // A batch send fails as a whole (its transaction rolls back): one customer per batch here.
     const flaky = {
       ...f.deps,
-      send: (deps: typeof f.deps.interact, request: Parameters<typeof sendMessage>[1]) => {
-        const left = failing.get(request.identity) ?? 0
-        if (left > 0) {
-          failing.set(request.identity, left - 1)
+      send: (
+        deps: typeof f.deps.interact,
+        requests: Parameters<typeof sendMessages>[1],
+      ): ReturnType<typeof sendMessages> => {
+        const down = requests.filter((r) => (failing.get(r.identity) ?? 0) > 0)
+        for (const r of down) failing.set(r.identity, (failing.get(r.identity) ?? 0) - 1)
+        if (down.length > 0) {
           return Promise.reject(
             new InfrastructureError('db_timeout', 'database timed out', { retryable: true }),
           )
         }
-        return sendMessage(deps, request)
+        return sendMessages(deps, requests)
       },
     }
     const backoff = { baseMs: 1000, maxMs: 60_000 }
-    const first = await runCampaignWorker(flaky, { workerId: 'w', backoff })
+    const run = () => runCampaignWorker(flaky, { workerId: 'w', backoff, batchSize: 1 })
+    const first = await run()
     expect(first).toMatchObject({ claimed: 2, sent: 0, retried: 2 })
     // Not due yet: nothing is claimed before the backoff has passed.
-    expect((await runCampaignWorker(flaky, { workerId: 'w', backoff })).claimed).toBe(0)
+    expect((await run()).claimed).toBe(0)
     f.clock.advance(1000)
-    const second = await runCampaignWorker(flaky, { workerId: 'w', backoff })
+    const second = await run()
     expect(second).toMatchObject({ claimed: 2, sent: 1, retried: 1 })
     expect(f.handed).toEqual([ids[0]])
     for (const wait of [2000, 4000, 8000]) {
       f.clock.advance(wait)
-      await runCampaignWorker(flaky, { workerId: 'w', backoff })
+      await run()
     }
     const rows = await f.deps.store.db
       .selectFrom('campaign_assignments')
@@ -127,7 +132,7 @@ describeEachEngine('campaign launch and worker', (current) => {
     expect(await countJobs(f.deps.store.db, CAMPAIGN_QUEUE)).toMatchObject({ done: 1, dead: 1 })
   })
 
-  it('skips customers who withdrew consent after launch, through sendMessage', async () => {
+  it('skips customers who withdrew consent after launch, through sendMessages', async () => {
     const { f, ids } = await launched({ ...mass, holdoutShare: 0 }, 3)
     f.clock.advance(1000)
     await setConsent(

@@ -1,6 +1,6 @@
 import { DAY_MS } from '../../core/clock.js'
 import { InfrastructureError } from '../../core/errors.js'
-import type { SendError, SendOutcome } from '../../interact/send-message.js'
+import type { SendError, SendOutcome } from '../../interact/send-request.js'
 import type { Result } from '../../core/result.js'
 import { campaignMessageKey, type Campaign } from './campaign-definition.js'
 import type { CampaignDeps, PreparedTemplate, RenderedContent } from './campaign-ports.js'
@@ -49,7 +49,7 @@ export interface WorkerTimings {
   offersMs: number
   /** Building the batch's template contexts and rendering. */
   renderMs: number
-  /** interact's sendMessage calls. */
+  /** interact's sendMessages calls (one per batch). */
   sendMs: number
   /** Presentations, assignment outcomes, acknowledgements, retries. */
   recordMs: number
@@ -123,12 +123,12 @@ export function sendRecordOf(
 /**
  * Works off campaign send jobs until none is due (or `maxJobs`): claims a batch, renders each
  * customer's message (contexts built for the batch at once; one-to-one campaigns choose and
- * record each customer's next-best offer first), sends through interact's `sendMessage` under
+ * record each customer's next-best offer first), sends the batch through interact's `sendMessages` under
  * the key `campaign:<campaignId>:<customerId>`, records each outcome on the assignment, and only
  * then acknowledges the job.
  *
  * A worker that dies after sending and before acknowledging loses its lease; the next worker
- * takes the job, and `sendMessage` answers from the idempotency key with the first send, so
+ * takes the job, and `sendMessages` answers from the idempotency key with the first send, so
  * nothing goes out twice. A send that throws (database, network) goes back to the queue with
  * backoff, and after its last attempt the assignment is marked failed.
  */
@@ -301,41 +301,83 @@ async function processCampaignBatch(
       }
     }
     started = performance.now()
+    // One batch send (a few statements for all) per slice; `concurrency` slices in flight.
     const concurrency = Math.max(1, options.concurrency ?? 1)
-    for (let at = 0; at < sends.length; at += concurrency) {
-      await Promise.all(
-        sends.slice(at, at + concurrency).map(async ({ job, customerId, content }) => {
-          try {
-            const result = await deps.send(deps.interact, {
+    const slice = Math.max(1, Math.ceil(sends.length / concurrency))
+    const slices: (typeof sends)[] = []
+    for (let at = 0; at < sends.length; at += slice) slices.push(sends.slice(at, at + slice))
+    await Promise.all(
+      slices.map(async (part) => {
+        try {
+          const results = await deps.send(
+            deps.interact,
+            part.map(({ customerId, content }) => ({
               identity: customerId,
               channel: campaign.channel,
-              kind: 'marketing',
+              kind: 'marketing' as const,
               topic: campaign.topic,
               subject: content.subject,
               body: content.text,
               html: content.html,
               idempotencyKey: campaignMessageKey(campaign.id, customerId),
-            })
+            })),
+          )
+          if (results.length !== part.length) {
+            throw new Error(`send report has ${results.length} items for ${part.length} sends`)
+          }
+          const at = deps.interact.clock.now()
+          for (const [i, { job, customerId }] of part.entries()) {
+            const result = results[i]!
             if (result.ok && result.value.duplicate) report.duplicates++
-            const record = sendRecordOf(customerId, result, deps.interact.clock.now())
+            const record = sendRecordOf(customerId, result, at)
             records.push(record)
             const offer = offers.get(customerId)
             if (offer != null && (record.status === 'sent' || record.status === 'held')) {
               presented.push({ customerId, offerId: offer.id })
             }
             finished.push(job)
-          } catch (error) {
+          }
+        } catch (error) {
+          // The slice's transaction failed (database, network): nothing of it was recorded,
+          // so all of it goes back to the queue.
+          for (const { job } of part) {
             retry.push({ job, error: describeError(error), retryable: true })
           }
-        }),
-      )
-    }
+        }
+      }),
+    )
     timings.sendMs += performance.now() - started
   }
-  // Outcomes first, acknowledgements after: a crash in between repeats only the acknowledgement.
+  // Outcomes and acknowledgements in one transaction: a crash leaves both undone (the retaken
+  // job's send is then a duplicate) or both done. Presentations come first: the offer store
+  // refuses a second one under the same key.
   started = performance.now()
   await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
-  await recordSends(deps.store, campaign.id, records)
+  const failures = await db.transaction().execute(async (trx) => {
+    const store = { db: trx, capabilities: deps.store.capabilities }
+    await recordSends(store, campaign.id, records)
+    await completeJobs(trx, finished, deps.interact.clock.now())
+    const outcomes: { status: string | null; job: Job; error: string }[] = []
+    const exhausted: SendRecord[] = []
+    for (const { job, error, retryable } of retry) {
+      const status = await failJob(trx, job, error, deps.interact.clock.now(), {
+        retryable,
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      })
+      outcomes.push({ status, job, error })
+      if (status === 'dead' || status === 'failed') {
+        exhausted.push({
+          customerId: customerOf(job),
+          status: 'failed',
+          reason: `${status}: ${error}`.slice(0, 500),
+          messageId: null,
+          at: deps.interact.clock.now(),
+        })
+      }
+    }
+    await recordSends(store, campaign.id, exhausted)
+    return outcomes
+  })
   for (const r of records) {
     if (r.status === 'sent') report.sent++
     else if (r.status === 'held') report.held++
@@ -343,26 +385,10 @@ async function processCampaignBatch(
     else if (r.status === 'skipped') report.skipped++
     else if (r.status === 'failed') report.failed++
   }
-  await completeJobs(db, finished, deps.interact.clock.now())
-  const exhausted: SendRecord[] = []
-  for (const { job, error, retryable } of retry) {
-    const status = await failJob(db, job, error, deps.interact.clock.now(), {
-      retryable,
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    })
+  for (const { status } of failures) {
     if (status === 'queued') report.retried++
-    if (status === 'dead' || status === 'failed') {
-      report.failed++
-      exhausted.push({
-        customerId: customerOf(job),
-        status: 'failed',
-        reason: `${status}: ${error}`.slice(0, 500),
-        messageId: null,
-        at: deps.interact.clock.now(),
-      })
-    }
+    if (status === 'dead' || status === 'failed') report.failed++
   }
-  await recordSends(deps.store, campaign.id, exhausted)
   timings.recordMs += performance.now() - started
 }
 

@@ -99,11 +99,13 @@ export interface ClaimOptions {
  * and running jobs whose lease has run out (their worker crashed or hung). Each claim counts as
  * an attempt; a job whose lease ran out on its last attempt is marked dead instead of taken.
  *
- * *Method:* one UPDATE … WHERE id IN (SELECT … ORDER BY run_after LIMIT n [FOR UPDATE SKIP
+ * *Method:* one UPDATE … WHERE id IN (SELECT … ORDER BY run_after, id LIMIT n [FOR UPDATE SKIP
  * LOCKED]) RETURNING inside the engine's claim transaction (capabilities `skipLocked`,
  * `claimTransaction`): on PostgreSQL concurrent workers skip each other's locked rows; on SQLite
- * the immediate transaction holds the only write lock. Both engines run the same statement and
- * the same tests.
+ * the immediate transaction holds the only write lock. Queued and lapsed jobs are picked by two
+ * selects, each read in order off the `jobs_due` index (queue, status, run_after, id) and
+ * stopped after n, so a claim costs the same with ten or a million jobs waiting. Both engines
+ * run the same statement and the same tests.
  */
 export async function claimJobs(store: QueueStore, options: ClaimOptions): Promise<Job[]> {
   const { queue, workerId, limit, leaseMs, nowMs } = options
@@ -117,12 +119,21 @@ export async function claimJobs(store: QueueStore, options: ClaimOptions): Promi
         locked_by = ${workerId}, locked_until = ${nowMs + leaseMs}, attempts = attempts + 1,
         updated_at = ${nowMs}
       WHERE id IN (
-        SELECT id FROM jobs
-        WHERE queue = ${queue}
-          AND ((status = 'queued' AND run_after <= ${nowMs})
-            OR (status = 'running' AND locked_until < ${nowMs}))
+        SELECT id FROM (
+          SELECT id, run_after FROM (
+            SELECT id, run_after FROM jobs
+            WHERE queue = ${queue} AND status = 'queued' AND run_after <= ${nowMs}
+            ORDER BY run_after, id
+            LIMIT ${limit} ${sql.raw(store.capabilities.skipLocked)}) AS due
+          UNION ALL
+          SELECT id, run_after FROM (
+            SELECT id, run_after FROM jobs
+            WHERE queue = ${queue} AND status = 'running' AND locked_until < ${nowMs}
+            ORDER BY run_after, id
+            LIMIT ${limit} ${sql.raw(store.capabilities.skipLocked)}) AS lapsed
+        ) AS candidates
         ORDER BY run_after, id
-        LIMIT ${limit} ${sql.raw(store.capabilities.skipLocked)})
+        LIMIT ${limit})
       RETURNING *`.execute(trx)
     return claimed.rows
   })

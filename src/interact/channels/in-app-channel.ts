@@ -8,6 +8,7 @@ import type { Channel, ChannelOutcome } from '../channel.js'
 export function createInAppChannel(clock: Clock): Channel {
   return {
     name: 'in_app',
+    immediate: true,
     send(): Promise<ChannelOutcome> {
       const at = clock.now()
       return Promise.resolve({
