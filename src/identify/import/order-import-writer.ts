@@ -113,10 +113,11 @@ export class OrderImportWriter {
   }
 
   async write(lines: readonly OrderLine[]): Promise<void> {
-    const purchases = lines.filter((l) => l.kind === 'purchase')
-    const returns = lines.filter((l) => l.kind === 'return')
-    await this.resolveCustomers(purchases.map(identityOfLine), true)
-    await this.resolveCustomers(returns.map(identityOfLine), false)
+    const purchases: OrderLine[] = []
+    const returns: OrderLine[] = []
+    for (const line of lines) (line.kind === 'purchase' ? purchases : returns).push(line)
+    await this.resolveCustomers(identitiesOf(purchases), true)
+    await this.resolveCustomers(identitiesOf(returns), false)
     if (purchases.length > 0) await this.writePurchases(purchases)
     if (returns.length > 0) await this.writeReturns(returns)
   }
@@ -484,6 +485,24 @@ export class OrderImportWriter {
       [...refunds.values()].map((r) => [r.amount, r.customerId, r.orderId]),
     )
   }
+}
+
+/**
+ * The identities of these lines, one per run of lines of the same customer (or guest order): an
+ * order's lines come together, so this is one per order, not one per line.
+ */
+function identitiesOf(lines: readonly OrderLine[]): Identity[] {
+  const identities: Identity[] = []
+  let previous: OrderLine | null = null
+  for (const line of lines) {
+    const same =
+      previous !== null &&
+      previous.customer === line.customer &&
+      (line.customer !== null || previous.orderId === line.orderId)
+    if (!same) identities.push(identityOfLine(line))
+    previous = line
+  }
+  return identities
 }
 
 /** Who a line belongs to: its customer id, or (kept anonymous rows) a guest per order. */
