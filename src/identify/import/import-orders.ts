@@ -6,7 +6,8 @@ import { ImportTally, type ImportReport } from './import-report.js'
 import { ORDER_IMPORT_TABLES, OrderImportWriter } from './order-import-writer.js'
 import { HeaderError, isBrokenReason, type OrderField, type OrderFormat } from './order-row.js'
 import { isTimeZone } from './parse-timestamp.js'
-import { readOrderBatches, type ReadOrderBatchesOptions } from './order-batches.js'
+import type { ReadOrderBatchesOptions } from './order-batches.js'
+import { readOrderBatchesInWorker } from './order-batches-in-worker.js'
 
 export interface ImportDeps {
   readonly store: Store
@@ -77,7 +78,7 @@ export async function importOrders(
     timeZone,
     batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
   }
-  const batches = readOrderBatches(path, readOptions)
+  const batches = readOrderBatchesInWorker(path, readOptions)
   const tally = new ImportTally()
   try {
     await deps.store.db.transaction().execute(async (trx) => {

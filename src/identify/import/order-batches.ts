@@ -47,19 +47,21 @@ export async function* readOrderBatches(
     rowsRead = 0
     return batch
   }
-  for await (const record of file.records) {
-    if ('malformed' in record) {
+  for await (const chunk of file.chunks) {
+    for (const record of chunk) {
+      if ('malformed' in record) {
+        rowsRead += 1
+        skips.push({ reason: 'malformed_record', line: record.line })
+        continue
+      }
+      const outcome = parser.parse(record.cells, record.line)
+      if (outcome.kind === 'header') continue
       rowsRead += 1
-      skips.push({ reason: 'malformed_record', line: record.line })
-      continue
-    }
-    const outcome = parser.parse(record.cells, record.line)
-    if (outcome.kind === 'header') continue
-    rowsRead += 1
-    if (outcome.kind === 'skip') skips.push({ reason: outcome.reason, line: outcome.line })
-    else {
-      lines.push(outcome.value)
-      if (lines.length >= options.batchRows) yield take()
+      if (outcome.kind === 'skip') skips.push({ reason: outcome.reason, line: outcome.line })
+      else {
+        lines.push(outcome.value)
+        if (lines.length >= options.batchRows) yield take()
+      }
     }
   }
   yield take()

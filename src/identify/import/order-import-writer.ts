@@ -113,10 +113,11 @@ export class OrderImportWriter {
   }
 
   async write(lines: readonly OrderLine[]): Promise<void> {
-    const purchases = lines.filter((l) => l.kind === 'purchase')
-    const returns = lines.filter((l) => l.kind === 'return')
-    await this.resolveCustomers(purchases.map(identityOfLine), true)
-    await this.resolveCustomers(returns.map(identityOfLine), false)
+    const purchases: OrderLine[] = []
+    const returns: OrderLine[] = []
+    for (const line of lines) (line.kind === 'purchase' ? purchases : returns).push(line)
+    await this.resolveCustomers(identitiesOf(purchases), true)
+    await this.resolveCustomers(identitiesOf(returns), false)
     if (purchases.length > 0) await this.writePurchases(purchases)
     if (returns.length > 0) await this.writeReturns(returns)
   }
@@ -191,34 +192,63 @@ export class OrderImportWriter {
     const seen = new Map<string, { first: number; last: number }>()
     const products = new Map<string, SqlValue[]>()
     const items: SqlValue[][] = []
+    // Lines of one order come one after another: customer, order and line counter are looked up
+    // once per run of lines, not per line.
+    let run: {
+      readonly customer: string | null
+      readonly orderId: string
+      readonly key: string
+      readonly order: PendingOrder
+      readonly span: { first: number; last: number }
+      next: number
+    } | null = null
     for (const line of purchases) {
-      const customerId = this.customerOf(line)
-      if (customerId === undefined) throw new Error(`No customer resolved for line ${line.line}`)
-      const orderKey = `${customerId}\u0000${line.orderId}`
       const amount = line.price * line.quantity
-      const order = orders.get(orderKey)
-      if (order === undefined) {
-        orders.set(orderKey, {
-          customerId,
-          orderId: line.orderId,
-          placedAt: line.placedAt,
-          total: amount,
-          country: line.country,
-        })
+      if (run !== null && run.customer === line.customer && run.orderId === line.orderId) {
+        run.order.total += amount
+        if (line.placedAt < run.order.placedAt) run.order.placedAt = line.placedAt
+        if (line.placedAt < run.span.first) run.span.first = line.placedAt
+        if (line.placedAt > run.span.last) run.span.last = line.placedAt
       } else {
-        order.total += amount
-        order.placedAt = Math.min(order.placedAt, line.placedAt)
-      }
-      const span = seen.get(customerId)
-      if (span === undefined) seen.set(customerId, { first: line.placedAt, last: line.placedAt })
-      else {
-        span.first = Math.min(span.first, line.placedAt)
-        span.last = Math.max(span.last, line.placedAt)
+        if (run !== null) this.nextLine.set(run.key, run.next)
+        const customerId = this.customerOf(line)
+        if (customerId === undefined) throw new Error(`No customer resolved for line ${line.line}`)
+        const key = `${customerId}\u0000${line.orderId}`
+        let order = orders.get(key)
+        if (order === undefined) {
+          order = {
+            customerId,
+            orderId: line.orderId,
+            placedAt: line.placedAt,
+            total: amount,
+            country: line.country,
+          }
+          orders.set(key, order)
+        } else {
+          order.total += amount
+          order.placedAt = Math.min(order.placedAt, line.placedAt)
+        }
+        let span = seen.get(customerId)
+        if (span === undefined) {
+          span = { first: line.placedAt, last: line.placedAt }
+          seen.set(customerId, span)
+        } else {
+          span.first = Math.min(span.first, line.placedAt)
+          span.last = Math.max(span.last, line.placedAt)
+        }
+        run = {
+          customer: line.customer,
+          orderId: line.orderId,
+          key,
+          order,
+          span,
+          next: this.nextLine.get(key) ?? 0,
+        }
       }
       items.push([
-        customerId,
+        run.order.customerId,
         line.orderId,
-        this.lineNumber(orderKey),
+        run.next,
         line.productId,
         null,
         line.name,
@@ -227,6 +257,7 @@ export class OrderImportWriter {
         line.quantity,
         0,
       ])
+      run.next += 1
       if (!this.knownProducts.has(line.productId) && !products.has(line.productId)) {
         products.set(line.productId, [
           line.productId,
@@ -243,6 +274,7 @@ export class OrderImportWriter {
         ])
       }
     }
+    if (run !== null) this.nextLine.set(run.key, run.next)
     const greatest = this.capabilities.greatest
     const least = this.capabilities.least
     await this.bulk.insert(
@@ -453,6 +485,24 @@ export class OrderImportWriter {
       [...refunds.values()].map((r) => [r.amount, r.customerId, r.orderId]),
     )
   }
+}
+
+/**
+ * The identities of these lines, one per run of lines of the same customer (or guest order): an
+ * order's lines come together, so this is one per order, not one per line.
+ */
+function identitiesOf(lines: readonly OrderLine[]): Identity[] {
+  const identities: Identity[] = []
+  let previous: OrderLine | null = null
+  for (const line of lines) {
+    const same =
+      previous !== null &&
+      previous.customer === line.customer &&
+      (line.customer !== null || previous.orderId === line.orderId)
+    if (!same) identities.push(identityOfLine(line))
+    previous = line
+  }
+  return identities
 }
 
 /** Who a line belongs to: its customer id, or (kept anonymous rows) a guest per order. */
