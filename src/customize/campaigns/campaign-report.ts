@@ -4,7 +4,7 @@ import { notFound } from '../../core/errors.js'
 import type { Database } from '../../store/database.js'
 import type { Campaign, CampaignStrategy } from './campaign-definition.js'
 import { getCampaign } from './campaigns.repository.js'
-import { normalQuantile, studentTQuantile } from './quantiles.js'
+import { normalQuantile, studentTQuantile } from '../../numeric/quantiles.js'
 import {
   estimateUplift,
   groupFigures,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createRandom } from '../../numeric/random.js'
-import { normalQuantile, studentTCdf, studentTQuantile } from './quantiles.js'
+import { normalQuantile, studentTCdf, studentTQuantile } from '../../numeric/quantiles.js'
 import { estimateUplift, groupFigures, summarizeGroup, type GroupOutcome } from './uplift.js'
 
 const proportion = (conversions: number, customers: number): GroupOutcome => ({

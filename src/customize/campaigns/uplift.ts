@@ -1,5 +1,5 @@
 import { wilsonInterval } from '../../numeric/wilson-interval.js'
-import { normalQuantile, studentTQuantile } from './quantiles.js'
+import { normalQuantile, studentTQuantile } from '../../numeric/quantiles.js'
 
 /**
  * What one group of a campaign did within the attribution window: enough to compute its rates

@@ -1,4 +1,4 @@
-import { betaln } from '../../numeric/special.js'
+import { betaln } from './special.js'
 
 /**
  * Quantile of the standard normal distribution.
