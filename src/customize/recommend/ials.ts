@@ -114,19 +114,13 @@ function halfSweep(
     const reg =
       nu === 0 ? params.regularization : params.regularization * Math.pow(1 + end - start, nu)
     // r = b − A·x with b = Σ c y_i and A = G + reg·I + Σ (c−1) y yᵀ.
-    for (let a = 0; a < k; a++) {
-      const ga = a * k
-      let s = reg * solve[xo + a]!
-      for (let b = 0; b < k; b++) s += gram[ga + b]! * solve[xo + b]!
-      r[a] = -s
-    }
+    gramTimes(gram, solve, xo, reg, r, k)
+    for (let a = 0; a < k; a++) r[a] = -r[a]!
     for (let q = start; q < end; q++) {
       const yo = m.colIdx[q]! * k
       const cm1 = alpha * m.values[q]!
-      let dot = 0
-      for (let a = 0; a < k; a++) dot += fixed[yo + a]! * solve[xo + a]!
-      const coef = 1 + cm1 - cm1 * dot
-      for (let a = 0; a < k; a++) r[a]! += coef * fixed[yo + a]!
+      const coef = 1 + cm1 - cm1 * dot(fixed, yo, solve, xo, k)
+      axpy(coef, fixed, yo, r, 0, k)
     }
     let rs = 0
     for (let a = 0; a < k; a++) {
@@ -134,22 +128,12 @@ function halfSweep(
       rs += r[a]! * r[a]!
     }
     for (let step = 0; step < cgSteps && rs > 1e-20; step++) {
-      for (let a = 0; a < k; a++) {
-        const ga = a * k
-        let s = reg * p[a]!
-        for (let b = 0; b < k; b++) s += gram[ga + b]! * p[b]!
-        ap[a] = s
-      }
+      gramTimes(gram, p, 0, reg, ap, k)
       for (let q = start; q < end; q++) {
         const yo = m.colIdx[q]! * k
-        const cm1 = alpha * m.values[q]!
-        let dot = 0
-        for (let a = 0; a < k; a++) dot += fixed[yo + a]! * p[a]!
-        const coef = cm1 * dot
-        for (let a = 0; a < k; a++) ap[a]! += coef * fixed[yo + a]!
+        axpy(alpha * m.values[q]! * dot(fixed, yo, p, 0, k), fixed, yo, ap, 0, k)
       }
-      let pap = 0
-      for (let a = 0; a < k; a++) pap += p[a]! * ap[a]!
+      const pap = dot(p, 0, ap, 0, k)
       if (!(pap > 0)) break
       const step_ = rs / pap
       let rsNew = 0
@@ -163,6 +147,83 @@ function halfSweep(
       for (let a = 0; a < k; a++) p[a] = r[a]! + beta * p[a]!
       rs = rsNew
     }
+  }
+}
+
+/** Σ_f a[ao+f]·b[bo+f], four accumulators so the adds overlap. */
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let f = 0
+  for (; f + 3 < k; f += 4) {
+    s0 += a[ao + f]! * b[bo + f]!
+    s1 += a[ao + f + 1]! * b[bo + f + 1]!
+    s2 += a[ao + f + 2]! * b[bo + f + 2]!
+    s3 += a[ao + f + 3]! * b[bo + f + 3]!
+  }
+  for (; f < k; f++) s0 += a[ao + f]! * b[bo + f]!
+  return s0 + s1 + s2 + s3
+}
+
+/** y[yo..yo+k) += c·x[xo..xo+k). */
+function axpy(
+  c: number,
+  x: Float64Array,
+  xo: number,
+  y: Float64Array,
+  yo: number,
+  k: number,
+): void {
+  let f = 0
+  for (; f + 3 < k; f += 4) {
+    y[yo + f]! += c * x[xo + f]!
+    y[yo + f + 1]! += c * x[xo + f + 1]!
+    y[yo + f + 2]! += c * x[xo + f + 2]!
+    y[yo + f + 3]! += c * x[xo + f + 3]!
+  }
+  for (; f < k; f++) y[yo + f]! += c * x[xo + f]!
+}
+
+/** out = (G + reg·I)·v[vo..vo+k) for the symmetric row-major k×k G, two rows at a time. */
+function gramTimes(
+  g: Float64Array,
+  v: Float64Array,
+  vo: number,
+  reg: number,
+  out: Float64Array,
+  k: number,
+): void {
+  let a = 0
+  for (; a + 1 < k; a += 2) {
+    const g0 = a * k
+    const g1 = g0 + k
+    let s0 = 0
+    let s1 = 0
+    let t0 = 0
+    let t1 = 0
+    let b = 0
+    for (; b + 1 < k; b += 2) {
+      const v0 = v[vo + b]!
+      const v1 = v[vo + b + 1]!
+      s0 += g[g0 + b]! * v0
+      t0 += g[g0 + b + 1]! * v1
+      s1 += g[g1 + b]! * v0
+      t1 += g[g1 + b + 1]! * v1
+    }
+    for (; b < k; b++) {
+      s0 += g[g0 + b]! * v[vo + b]!
+      s1 += g[g1 + b]! * v[vo + b]!
+    }
+    out[a] = s0 + t0 + reg * v[vo + a]!
+    out[a + 1] = s1 + t1 + reg * v[vo + a + 1]!
+  }
+  for (; a < k; a++) {
+    const ga = a * k
+    let s = reg * v[vo + a]!
+    for (let b = 0; b < k; b++) s += g[ga + b]! * v[vo + b]!
+    out[a] = s
   }
 }
 
@@ -220,20 +281,13 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
     params: { ...params },
     score(history, out: ScoreBuffer) {
       solveUser(history)
-      for (let i = 0; i < n; i++) {
-        const yo = i * k
-        let s = 0
-        for (let f = 0; f < k; f++) s += items[yo + f]! * x[f]!
-        out[i] = s
-      }
+      for (let i = 0; i < n; i++) out[i] = dot(items, i * k, x, 0, k)
     },
     similar(item, out: ScoreBuffer) {
       const io = item * k
       const ni = norms[item]!
       for (let j = 0; j < n; j++) {
-        const jo = j * k
-        let s = 0
-        for (let f = 0; f < k; f++) s += items[io + f]! * items[jo + f]!
+        const s = dot(items, io, items, j * k, k)
         const d = ni * norms[j]!
         out[j] = d > 0 ? s / d : 0
       }
@@ -241,10 +295,7 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
     },
     pairSimilarity(a, b) {
       if (a === b) return 0
-      const ao = a * k
-      const bo = b * k
-      let s = 0
-      for (let f = 0; f < k; f++) s += items[ao + f]! * items[bo + f]!
+      const s = dot(items, a * k, items, b * k, k)
       const d = norms[a]! * norms[b]!
       return d > 0 ? s / d : 0
     },
