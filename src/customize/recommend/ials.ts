@@ -1,5 +1,6 @@
 import { choleskyFactor, choleskySolve } from '../../numeric/cholesky.js'
 import { transposeCsr, type CsrMatrix } from '../../numeric/csr-matrix.js'
+import { axpy, dot, gramTimes } from '../../numeric/vector-kernels.js'
 import type { FitProgress, ModelState, Recommender, ScoreBuffer } from './recommender.js'
 
 export interface IalsParams {
@@ -147,83 +148,6 @@ function halfSweep(
       for (let a = 0; a < k; a++) p[a] = r[a]! + beta * p[a]!
       rs = rsNew
     }
-  }
-}
-
-/** Σ_f a[ao+f]·b[bo+f], four accumulators so the adds overlap. */
-function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let f = 0
-  for (; f + 3 < k; f += 4) {
-    s0 += a[ao + f]! * b[bo + f]!
-    s1 += a[ao + f + 1]! * b[bo + f + 1]!
-    s2 += a[ao + f + 2]! * b[bo + f + 2]!
-    s3 += a[ao + f + 3]! * b[bo + f + 3]!
-  }
-  for (; f < k; f++) s0 += a[ao + f]! * b[bo + f]!
-  return s0 + s1 + s2 + s3
-}
-
-/** y[yo..yo+k) += c·x[xo..xo+k). */
-function axpy(
-  c: number,
-  x: Float64Array,
-  xo: number,
-  y: Float64Array,
-  yo: number,
-  k: number,
-): void {
-  let f = 0
-  for (; f + 3 < k; f += 4) {
-    y[yo + f]! += c * x[xo + f]!
-    y[yo + f + 1]! += c * x[xo + f + 1]!
-    y[yo + f + 2]! += c * x[xo + f + 2]!
-    y[yo + f + 3]! += c * x[xo + f + 3]!
-  }
-  for (; f < k; f++) y[yo + f]! += c * x[xo + f]!
-}
-
-/** out = (G + reg·I)·v[vo..vo+k) for the symmetric row-major k×k G, two rows at a time. */
-function gramTimes(
-  g: Float64Array,
-  v: Float64Array,
-  vo: number,
-  reg: number,
-  out: Float64Array,
-  k: number,
-): void {
-  let a = 0
-  for (; a + 1 < k; a += 2) {
-    const g0 = a * k
-    const g1 = g0 + k
-    let s0 = 0
-    let s1 = 0
-    let t0 = 0
-    let t1 = 0
-    let b = 0
-    for (; b + 1 < k; b += 2) {
-      const v0 = v[vo + b]!
-      const v1 = v[vo + b + 1]!
-      s0 += g[g0 + b]! * v0
-      t0 += g[g0 + b + 1]! * v1
-      s1 += g[g1 + b]! * v0
-      t1 += g[g1 + b + 1]! * v1
-    }
-    for (; b < k; b++) {
-      s0 += g[g0 + b]! * v[vo + b]!
-      s1 += g[g1 + b]! * v[vo + b]!
-    }
-    out[a] = s0 + t0 + reg * v[vo + a]!
-    out[a + 1] = s1 + t1 + reg * v[vo + a + 1]!
-  }
-  for (; a < k; a++) {
-    const ga = a * k
-    let s = reg * v[vo + a]!
-    for (let b = 0; b < k; b++) s += g[ga + b]! * v[vo + b]!
-    out[a] = s
   }
 }
 
