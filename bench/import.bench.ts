@@ -1,11 +1,17 @@
-// npm run bench:import -- [--json] [--engines sqlite,postgres] [--file PATH]
+// npm run bench:import -- [--json] [--engines sqlite,postgres] [--file PATH] [--repeats 3]
+//   [--source]
 //
 // Rows per second importing the UCI Online Retail file (541,909 rows, gzip) with
 // `importOrders`, on SQLite (a fresh file) and PostgreSQL (a fresh schema, dropped afterwards),
-// with the peak resident memory of the importing process. Memory flatness: the same import of
-// the file's first tenth runs too, and the two peaks are compared. Each case runs in its own
-// child process, so one case's heap does not count in another's peak.
-import { fork } from 'node:child_process'
+// with the peak resident memory of the importing process; each engine's figure is the median of
+// `--repeats` runs. Memory flatness: the same import of the file's first tenth and of the file
+// twice over run too, and the peaks are compared. Each case runs in its own child process, so one
+// case's heap does not count in another's peak.
+//
+// The code measured is what `idic import orders` runs: the built JavaScript in dist/ (compiled
+// first, with tsconfig.build.json, so it is never stale). `--source` measures the TypeScript
+// sources through tsx instead; there the parsing worker also starts tsx's loader (~1 s).
+import { execFileSync, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,10 +20,6 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { createGunzip } from 'node:zlib'
 import pg from 'pg'
-import { systemClock } from '../src/core/clock.js'
-import { importOrders } from '../src/identify/import/import-orders.js'
-import { openStore } from '../src/store/engine.js'
-import { migrateToLatest } from '../src/store/migrate.js'
 
 const TARGET_ROWS_PER_SECOND_SQLITE = 100_000
 const DEFAULT_FILE = new URL(
@@ -34,9 +36,42 @@ const { values: args } = parseArgs({
       type: 'string',
       default: process.env['IDIC_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
     },
+    repeats: { type: 'string', default: '3' },
+    source: { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 })
+const REPEATS = Number(args.repeats)
+if (!Number.isInteger(REPEATS) || REPEATS < 1) {
+  throw new Error(`--repeats must be a positive integer, got ${args.repeats}`)
+}
+/** Where the measured modules come from: the build (dist/, .js) or the sources (src/, .ts). */
+const CODE = args.source ? { root: 'src', ext: 'ts' } : { root: 'dist', ext: 'js' }
+
+interface MeasuredModules {
+  readonly systemClock: (typeof import('../src/core/clock.js'))['systemClock']
+  readonly importOrders: (typeof import('../src/identify/import/import-orders.js'))['importOrders']
+  readonly openStore: (typeof import('../src/store/engine.js'))['openStore']
+  readonly migrateToLatest: (typeof import('../src/store/migrate.js'))['migrateToLatest']
+}
+
+/** The modules the import runs, from CODE's tree (same exports in both). */
+async function measuredModules(): Promise<MeasuredModules> {
+  const load = async <T>(path: string): Promise<T> =>
+    (await import(new URL(`../${CODE.root}/${path}.${CODE.ext}`, import.meta.url).href)) as T
+  const [clock, importing, engine, migrate] = await Promise.all([
+    load<typeof import('../src/core/clock.js')>('core/clock'),
+    load<typeof import('../src/identify/import/import-orders.js')>('identify/import/import-orders'),
+    load<typeof import('../src/store/engine.js')>('store/engine'),
+    load<typeof import('../src/store/migrate.js')>('store/migrate'),
+  ])
+  return {
+    systemClock: clock.systemClock,
+    importOrders: importing.importOrders,
+    openStore: engine.openStore,
+    migrateToLatest: migrate.migrateToLatest,
+  }
+}
 
 interface CaseResult {
   readonly engine: string
@@ -57,6 +92,7 @@ function log(message: string): void {
 
 /** Child: import one file into one engine and print the result as one JSON line. */
 async function runCase(engine: string, file: string): Promise<void> {
+  const { systemClock, importOrders, openStore, migrateToLatest } = await measuredModules()
   let peak = process.memoryUsage().rss
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss)
@@ -105,7 +141,15 @@ function runChild(engine: string, file: string): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
     const child = fork(
       new URL(import.meta.url).pathname,
-      ['--child', engine, '--file', file, '--postgres-url', args['postgres-url']],
+      [
+        '--child',
+        engine,
+        '--file',
+        file,
+        '--postgres-url',
+        args['postgres-url'],
+        ...(args.source ? ['--source'] : []),
+      ],
       { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     )
     let out = ''
@@ -179,6 +223,12 @@ async function doubled(file: string, dir: string): Promise<string> {
   return path
 }
 
+/** The run with the median rate (the lower middle one of an even count). */
+function medianRun(runs: readonly CaseResult[]): CaseResult {
+  const sorted = [...runs].sort((a, b) => a.rowsPerSecond - b.rowsPerSecond)
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
+}
+
 async function main(): Promise<void> {
   if (args.child !== undefined) {
     await runCase(args.child, args.file)
@@ -186,12 +236,26 @@ async function main(): Promise<void> {
   }
   if (!existsSync(args.file)) throw new Error(`${args.file} not found (needs ../shared/data)`)
   const engines = args.engines.split(',').filter((e) => e !== '')
+  if (!args.source) {
+    log('building dist/ (tsc -p tsconfig.build.json)…')
+    const root = new URL('..', import.meta.url).pathname
+    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    })
+  }
   const dir = mkdtempSync(join(tmpdir(), 'idic-import-bench-'))
   const results: CaseResult[] = []
   try {
+    const runs: CaseResult[] = []
     for (const engine of engines) {
-      log(`${engine}: importing ${args.file}…`)
-      results.push(await runChild(engine, args.file))
+      const ofEngine: CaseResult[] = []
+      for (let run = 1; run <= REPEATS; run += 1) {
+        log(`${engine}: importing ${args.file} (run ${run} of ${REPEATS})…`)
+        ofEngine.push(await runChild(engine, args.file))
+      }
+      runs.push(...ofEngine)
+      results.push(medianRun(ofEngine))
     }
     let tenth: CaseResult | null = null
     let twice: CaseResult | null = null
@@ -203,7 +267,10 @@ async function main(): Promise<void> {
     }
     const sqlite = results.find((r) => r.engine === 'sqlite')
     const summary = {
+      code: CODE.root,
+      repeats: REPEATS,
       results,
+      runs,
       target: {
         sqliteRowsPerSecond: TARGET_ROWS_PER_SECOND_SQLITE,
         sqliteMet:
