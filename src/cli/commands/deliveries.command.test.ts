@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness, type CommandFactory } from '../../../test-support/cli-harness.js'
 import { setConsent } from '../../interact/consents.repository.js'
 import { sendMessage } from '../../interact/send-message.js'
 import { openStore } from '../../store/engine.js'
@@ -11,34 +11,12 @@ import { deliveriesCommand } from './deliveries.command.js'
 import { importCommand } from './import.command.js'
 
 describe('idic deliveries report', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-deliveries-'))
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    process.exitCode = 0
-  })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  async function run(command: typeof deliveriesCommand, ...args: string[]): Promise<string> {
-    printed = []
-    await command().parseAsync([...args, '--database', `sqlite:${join(dir, 'idic.db')}`], {
-      from: 'user',
-    })
-    return printed.join('\n')
-  }
+  const cli = useCliHarness('idic-deliveries-')
+  const run = (command: CommandFactory, ...args: string[]): Promise<string> =>
+    cli.output(command, ...args)
 
   it('counts sends and conversions from imported orders, as a table or JSON', async () => {
-    const store = await openStore(`sqlite:${join(dir, 'idic.db')}`)
+    const store = await openStore(cli.database())
     await migrateToLatest(store.db)
     const fixture = await sendFixture(store)
     await setConsent(
@@ -59,7 +37,7 @@ describe('idic deliveries report', () => {
     await fixture.close()
     await store.close()
 
-    const csv = join(dir, 'orders.csv')
+    const csv = join(cli.dir(), 'orders.csv')
     await writeFile(
       csv,
       'order_id,customer_id,timestamp,product_id,quantity,price\nA1,u1,2026-03-11 09:00:00,p1,2,15\n',
@@ -85,6 +63,6 @@ describe('idic deliveries report', () => {
 
     await run(deliveriesCommand, 'report', '--from', 'last week', '--json')
     expect(process.exitCode).toBe(2)
-    expect(JSON.parse(printed.join('\n')).error.message).toMatch(/^--from: /)
+    expect(JSON.parse(cli.printed()).error.message).toMatch(/^--from: /)
   })
 })

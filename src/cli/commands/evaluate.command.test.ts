@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness } from '../../../test-support/cli-harness.js'
 import { manualClock } from '../../core/clock.js'
 import { loadDemoShop } from '../../identify/demo/load-demo-shop.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
@@ -9,31 +7,9 @@ import { EXIT } from '../exit-codes.js'
 import { evaluateCommand } from './evaluate.command.js'
 
 describe('idic evaluate --shop', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-evaluate-'))
-    printed = []
-    for (const stream of ['log', 'error'] as const) {
-      vi.spyOn(console, stream).mockImplementation((line: unknown) => {
-        printed.push(String(line))
-      })
-    }
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
-    process.exitCode = 0
-  })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  const database = (): string => `sqlite:${join(dir, 'idic.db')}`
-  async function run(...args: string[]): Promise<string> {
-    printed = []
-    await evaluateCommand().parseAsync([...args, '--database', database()], { from: 'user' })
-    return printed.join('\n')
-  }
+  const cli = useCliHarness('idic-evaluate-', { muteStderr: true })
+  const database = cli.database
+  const run = (...args: string[]): Promise<string> => cli.output(evaluateCommand, ...args)
 
   it("evaluates the shop's own history, keeps the table, and refuses mixed or empty input", async () => {
     expect(await run('--shop')).toContain('no interactions')

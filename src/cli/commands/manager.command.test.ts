@@ -1,37 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness } from '../../../test-support/cli-harness.js'
 import { managerCommand } from './manager.command.js'
 
 describe('idic manager', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-manager-'))
-    printed = []
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    process.exitCode = 0
-  })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  async function run(...args: string[]): Promise<unknown> {
-    printed = []
-    await managerCommand().parseAsync([...args, '--database', `sqlite:${join(dir, 'idic.db')}`], {
-      from: 'user',
-    })
-    const text = printed.join('\n')
-    return args.includes('--json') ? JSON.parse(text) : text
-  }
+  const cli = useCliHarness('idic-manager-')
+  const run = (...args: string[]): Promise<unknown> => cli.run(managerCommand, ...args)
 
   it('creates, lists and assigns managers, and names unknown ones', async () => {
     const created = (await run('create', '--name', 'Ana', '--capacity', '50', '--json')) as {

@@ -1,41 +1,20 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness } from '../../../test-support/cli-harness.js'
 import { loadOfferFixture } from '../../customize/offers/offer-fixture.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
 import { offerCommand } from './offer.command.js'
 
 describe('idic offer', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-offer-'))
-    const store = await openMigratedStore(`sqlite:${join(dir, 'idic.db')}`)
-    await loadOfferFixture(store.db)
-    await store.close()
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    process.exitCode = 0
+  const cli = useCliHarness('idic-offer-', {
+    seed: async (database) => {
+      const store = await openMigratedStore(database)
+      await loadOfferFixture(store.db)
+      await store.close()
+    },
   })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  async function run(...args: string[]): Promise<unknown> {
-    printed = []
-    await offerCommand().parseAsync([...args, '--database', `sqlite:${join(dir, 'idic.db')}`], {
-      from: 'user',
-    })
-    const text = printed.join('\n')
-    return args.includes('--json') ? JSON.parse(text) : text
-  }
+  const run = (...args: string[]): Promise<unknown> => cli.run(offerCommand, ...args)
 
   it('creates offers, refusing a negative margin with the field named', async () => {
     expect(await run('create', '--name', 'Loss', '--kind', 'content', '--margin', '-3')).toBe(
@@ -67,7 +46,7 @@ describe('idic offer', () => {
       acceptancesPerCustomer: null,
       acceptanceBudget: null,
     })
-    const file = join(dir, 'vip.json')
+    const file = join(cli.dir(), 'vip.json')
     await writeFile(
       file,
       JSON.stringify({

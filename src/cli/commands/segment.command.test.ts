@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness } from '../../../test-support/cli-harness.js'
 import { openMigratedStore } from '../../store/open-migrated.js'
 import { loadSegmentFixture } from '../../customize/segments/segment-fixture.js'
 import { segmentCommand } from './segment.command.js'
@@ -9,43 +9,22 @@ import { segmentCommand } from './segment.command.js'
 // The fixture's activity is dated around early 2026; the CLI reads the system clock, so rules
 // here avoid windows relative to now.
 describe('idic segment', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-segment-'))
-    const store = await openMigratedStore(`sqlite:${join(dir, 'idic.db')}`)
-    await loadSegmentFixture(store.db)
-    await store.close()
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    process.exitCode = 0
+  const cli = useCliHarness('idic-segment-', {
+    seed: async (database) => {
+      const store = await openMigratedStore(database)
+      await loadSegmentFixture(store.db)
+      await store.close()
+    },
   })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  async function run(...args: string[]): Promise<unknown> {
-    printed = []
-    await segmentCommand().parseAsync([...args, '--database', `sqlite:${join(dir, 'idic.db')}`], {
-      from: 'user',
-    })
-    const text = printed.join('\n')
-    return args.includes('--json') ? JSON.parse(text) : text
-  }
+  const run = (...args: string[]): Promise<unknown> => cli.run(segmentCommand, ...args)
 
   it('previews, creates, lists, shows, refreshes and deletes', async () => {
     const rule = JSON.stringify({ taste: { category: 'Books', minShare: 0.5 } })
     expect(await run('preview', '--rule', rule)).toContain(
       '1 customers match (membership would be live)',
     )
-    expect(printed.join('\n')).toContain('ana  ana@gmail.com')
-    const file = join(dir, 'rule.json')
+    expect(cli.printed()).toContain('ana  ana@gmail.com')
+    const file = join(cli.dir(), 'rule.json')
     await writeFile(
       file,
       JSON.stringify({ score: 'tier', op: 'in', value: ['mvc', 'low_maintenance'] }),
@@ -64,7 +43,7 @@ describe('idic segment', () => {
     ])
     expect(await run('refresh', '--json')).toEqual([])
     await run('update', 'Valuable', '--rule', rule)
-    expect(printed.join('\n')).toContain('Valuable: 1 members, live')
+    expect(cli.printed()).toContain('Valuable: 1 members, live')
     expect(await run('delete', created.id)).toContain('Deleted segment Valuable')
     expect(await run('show', 'Valuable')).toContain('Segment "Valuable" not found')
     expect(process.exitCode).toBe(3)

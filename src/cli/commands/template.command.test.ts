@@ -1,43 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useCliHarness } from '../../../test-support/cli-harness.js'
 import { seedTemplateShop } from '../../../test-support/template-shop.js'
 import { openStore } from '../../store/engine.js'
 import { migrateToLatest } from '../../store/migrate.js'
 import { templateCommand } from './template.command.js'
 
 describe('idic template', () => {
-  let dir = ''
-  let printed: string[] = []
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'idic-template-'))
-    printed = []
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      printed.push(String(line))
-    })
-    process.exitCode = 0
-  })
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    process.exitCode = 0
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  const database = () => `sqlite:${join(dir, 'idic.db')}`
-
-  async function run(...args: string[]): Promise<unknown> {
-    printed = []
-    await templateCommand().parseAsync([...args, '--database', database()], { from: 'user' })
-    const text = printed.join('\n')
-    return args.includes('--json') ? JSON.parse(text) : text
-  }
+  const cli = useCliHarness('idic-template-')
+  const database = cli.database
+  const run = (...args: string[]): Promise<unknown> => cli.run(templateCommand, ...args)
 
   async function file(name: string, content: string): Promise<string> {
-    const path = join(dir, name)
+    const path = join(cli.dir(), name)
     await writeFile(path, content)
     return path
   }
@@ -99,7 +75,7 @@ describe('idic template', () => {
     expect(json.error.details[0]).toMatchObject({ part: 'html', line: 2, column: 12 })
     expect(await run('show', 'bad')).toBe('idic: Template "bad" not found')
     expect(process.exitCode).toBe(3)
-    expect(await run('save', 'x', '--html', join(dir, 'missing.liquid'))).toContain('--html')
+    expect(await run('save', 'x', '--html', join(cli.dir(), 'missing.liquid'))).toContain('--html')
     expect(process.exitCode).toBe(2)
   })
 })
