@@ -1,8 +1,8 @@
-import { sql } from 'kysely'
+import { CompiledQuery } from 'kysely'
 import { expect, it } from 'vitest'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import type { Store } from '../store/engine.js'
-import { listCustomers } from './customer-list.js'
+import { exactMatchQuery, listCustomers } from './customer-list.js'
 
 /** 40 customers; c07 has a user id, an email and a trait that other customers mention. */
 async function seed(store: Store): Promise<void> {
@@ -77,11 +77,10 @@ describeEachEngine('listCustomers', (current, engine) => {
   if (engine === 'sqlite') {
     it('finds exact matches through the indexes, not by walking the customers', async () => {
       await seed(current())
-      const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
-        SELECT id FROM customers
-        WHERE id = ${'x'} OR email = ${'x'}
-          OR id IN (SELECT customer_id FROM identities WHERE value = ${'x'})
-        ORDER BY last_seen_at DESC, id DESC LIMIT 26`.execute(current().db)
+      const compiled = exactMatchQuery(current().db, 'x', 26).compile()
+      const { rows } = await current().db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${compiled.sql}`, [...compiled.parameters]),
+      )
       const plan = rows.map((r) => r.detail).join(' | ')
       expect(plan).toContain('MULTI-INDEX OR')
       expect(plan).not.toMatch(/SCAN customers(?! USING)/)

@@ -108,6 +108,11 @@ async function exactMatches(
   query: string,
   limit: number,
 ): Promise<CustomerRow[]> {
+  return exactMatchQuery(db, query, limit).execute()
+}
+
+/** The query exactMatches runs (exported so a test can check its plan). */
+export function exactMatchQuery(db: Kysely<Database>, query: string, limit: number) {
   return db
     .selectFrom('customers')
     .select(['id', 'email', 'traits', 'first_seen_at', 'last_seen_at'])
@@ -125,7 +130,6 @@ async function exactMatches(
     .orderBy('last_seen_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)
-    .execute()
 }
 
 function encodeCursor(lastSeenAt: number, id: string): string {
