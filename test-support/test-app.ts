@@ -1,5 +1,6 @@
 import { manualClock, type ManualClock } from '../src/core/clock.js'
 import { buildApp } from '../src/api/app.js'
+import type { LightMyRequestResponse } from 'fastify'
 import type { ZodApp } from '../src/api/app-deps.js'
 import { loadConfig } from '../src/config/config.js'
 import type { Store } from '../src/store/engine.js'
@@ -32,4 +33,26 @@ export async function openTestApp(
     basic: `Basic ${Buffer.from(`${write.key}:`).toString('base64')}`,
     bearer: `Bearer ${admin.key}`,
   }
+}
+
+/**
+ * One request to the test app as an admin (or with `authorization`), with `body` sent as JSON
+ * when given.
+ */
+export function callApi(
+  t: TestApp,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+  authorization = t.bearer,
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method,
+    url,
+    headers: {
+      authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  })
 }

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
-import { openTestApp, type TestApp } from '../../../test-support/test-app.js'
+import { callApi, openTestApp, type TestApp } from '../../../test-support/test-app.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { ingestEvents } from '../../identify/ingest-events.js'
 import { setConsent } from '../../interact/consents.repository.js'
@@ -11,16 +11,7 @@ describeEachEngine('campaign routes', (current) => {
     await t?.app.close()
     t = null
   })
-  const call = (app: TestApp, method: string, url: string, body?: unknown, bearer = app.bearer) =>
-    app.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        authorization: bearer,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    })
+  const call = callApi
 
   it('creates (400 listing every problem), launches, processes, reports and compares', async () => {
     const app = (t = await openTestApp(current()))

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { seedTemplateShop, TEMPLATE_SHOP_T0 } from '../../../test-support/template-shop.js'
-import { openTestApp, type TestApp } from '../../../test-support/test-app.js'
+import { callApi, openTestApp, type TestApp } from '../../../test-support/test-app.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { trainAndStoreRecommender } from '../../customize/recommend/recommendation-service.js'
 import { createApiKey } from '../../store/api-keys.repository.js'
@@ -33,16 +33,7 @@ describeEachEngine('template routes', (current) => {
     await t?.app.close()
     t = null
   })
-  const call = (app: TestApp, method: string, url: string, body?: unknown, bearer = app.bearer) =>
-    app.app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        authorization: bearer,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    })
+  const call = callApi
 
   it('creates, lists, shows, replaces and deletes templates', async () => {
     t = await openTestApp(current(), TEMPLATE_SHOP_T0)
