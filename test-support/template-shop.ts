@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../src/store/database.js'
 import type { Store } from '../src/store/engine.js'
 
 export const TEMPLATE_SHOP_T0 = Date.parse('2026-01-05T10:00:00Z')
@@ -62,42 +64,7 @@ export async function seedTemplateShop(store: Store): Promise<void> {
         .values({ kind: 'email', value: 'ada@example.com', customer_id: id, first_seen_at: T0 })
         .execute()
     }
-    await db
-      .insertInto('orders')
-      .values({
-        customer_id: id,
-        order_id: `o${c}`,
-        placed_at: T0 - 1000 * (c + 1),
-        total: 20,
-        discount: 0,
-        refunded: 0,
-        currency: 'EUR',
-        status: 'completed',
-        country: 'DE',
-        source: 'import',
-        message_id: null,
-        created_at: T0,
-      })
-      .execute()
-    const family = c % 2 === 0 ? ['g1', 'g2', 'g3'] : ['k1', 'k2', 'k3']
-    const bought = c === 0 ? ['g1'] : family
-    await db
-      .insertInto('order_items')
-      .values(
-        bought.map((product_id, line) => ({
-          customer_id: id,
-          order_id: `o${c}`,
-          line,
-          product_id,
-          sku: null,
-          name: null,
-          category: null,
-          price: 10,
-          quantity: 1,
-          returned_quantity: 0,
-        })),
-      )
-      .execute()
+    await seedFamilyOrder(db, c, { currency: 'EUR', country: 'DE' })
   }
   await db
     .insertInto('scores')
@@ -126,5 +93,54 @@ export async function seedTemplateShop(store: Store): Promise<void> {
       growth_potential: 520,
       computed_at: T0 - 86_400_000,
     })
+    .execute()
+}
+
+/**
+ * Customer `c{c}`'s one order `o{c}` of the garden/kitchen test shops: even customers buy the
+ * garden items g1..g3, odd ones the kitchen items k1..k3, except c0, who bought only g1 (so g2 and
+ * g3 are left to suggest). Placed `c + 1` seconds before T0, each item at 10.
+ */
+export async function seedFamilyOrder(
+  db: Kysely<Database>,
+  c: number,
+  where: { readonly currency: string; readonly country: string },
+): Promise<void> {
+  const id = `c${c}`
+  await db
+    .insertInto('orders')
+    .values({
+      customer_id: id,
+      order_id: `o${c}`,
+      placed_at: T0 - 1000 * (c + 1),
+      total: 20,
+      discount: 0,
+      refunded: 0,
+      currency: where.currency,
+      status: 'completed',
+      country: where.country,
+      source: 'import',
+      message_id: null,
+      created_at: T0,
+    })
+    .execute()
+  const family = c % 2 === 0 ? ['g1', 'g2', 'g3'] : ['k1', 'k2', 'k3']
+  const bought = c === 0 ? ['g1'] : family
+  await db
+    .insertInto('order_items')
+    .values(
+      bought.map((product_id, line) => ({
+        customer_id: id,
+        order_id: `o${c}`,
+        line,
+        product_id,
+        sku: null,
+        name: null,
+        category: null,
+        price: 10,
+        quantity: 1,
+        returned_quantity: 0,
+      })),
+    )
     .execute()
 }

@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { seedFamilyOrder } from '../../../test-support/template-shop.js'
 import { openTestApp, type TestApp } from '../../../test-support/test-app.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { trainAndStoreRecommender } from '../../customize/recommend/recommendation-service.js'
@@ -42,43 +43,7 @@ async function seedShop(store: Store): Promise<void> {
         created_at: T0,
       })
       .execute()
-    await db
-      .insertInto('orders')
-      .values({
-        customer_id: id,
-        order_id: `o${c}`,
-        placed_at: T0 - 1000 * (c + 1),
-        total: 20,
-        discount: 0,
-        refunded: 0,
-        currency: 'GBP',
-        status: 'completed',
-        country: 'GB',
-        source: 'import',
-        message_id: null,
-        created_at: T0,
-      })
-      .execute()
-    const family = c % 2 === 0 ? ['g1', 'g2', 'g3'] : ['k1', 'k2', 'k3']
-    // Customer c0 bought only g1, so g2 and g3 are left to suggest.
-    const bought = c === 0 ? ['g1'] : family
-    await db
-      .insertInto('order_items')
-      .values(
-        bought.map((product_id, line) => ({
-          customer_id: id,
-          order_id: `o${c}`,
-          line,
-          product_id,
-          sku: null,
-          name: null,
-          category: null,
-          price: 10,
-          quantity: 1,
-          returned_quantity: 0,
-        })),
-      )
-      .execute()
+    await seedFamilyOrder(db, c, { currency: 'GBP', country: 'GB' })
   }
 }
 
