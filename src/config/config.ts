@@ -1,5 +1,9 @@
 import { z } from 'zod'
 import {
+  loadTemplateSettings,
+  type TemplateSettings,
+} from '../customize/templates/template-settings.js'
+import {
   DEFAULT_CONSENT_CATEGORIES,
   parseConsentCategories,
   type ConsentCategoryMap,
@@ -33,6 +37,12 @@ export interface Config {
   readonly contactPolicy: ContactPolicy
   /** Seconds between refreshes of due segments in `idic serve`; 0 turns them off. */
   readonly segmentRefreshSeconds: number
+  /** Milliseconds between rounds of queued campaign sends in `idic serve`; 0 turns them off. */
+  readonly campaignWorkerMs: number
+  /** Seconds between rounds of held messages in `idic serve`; 0 turns them off. */
+  readonly deliveryWorkerSeconds: number
+  /** What templates are rendered with besides the customer (IDIC_SHOP_NAME, IDIC_CURRENCY, …). */
+  readonly templates: TemplateSettings
 }
 
 /** Names of settings whose values must never be printed. */
@@ -81,6 +91,8 @@ const EnvSchema = z.object({
   IDIC_ON_LIMIT: z.string().optional(),
   IDIC_DEFAULT_TIMEZONE: z.string().optional(),
   IDIC_SEGMENT_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  IDIC_CAMPAIGN_WORKER_MS: z.coerce.number().int().min(0).max(86_400_000).default(5000),
+  IDIC_DELIVERY_WORKER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 })
 
 const POLICY_VARIABLES = {
@@ -114,13 +126,14 @@ export function loadConfig(
     throw new Error(`Invalid configuration: ${POLICY_VARIABLES[setting]}: ${message}`)
   }
   const port = overrides.port ?? e.IDIC_PORT
+  const publicUrl = (e.IDIC_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
   return Object.freeze({
     databaseUrl: overrides.databaseUrl ?? e.IDIC_DATABASE_URL,
     host: overrides.host ?? e.IDIC_HOST,
     port,
     logLevel: overrides.logLevel ?? e.IDIC_LOG_LEVEL,
     secret: e.IDIC_SECRET ?? null,
-    publicUrl: (e.IDIC_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     smtpUrl: e.IDIC_SMTP_URL ?? null,
     mailFrom: e.IDIC_MAIL_FROM,
     webhookUrl: e.IDIC_WEBHOOK_URL ?? null,
@@ -129,6 +142,9 @@ export function loadConfig(
     consentCategories: e.IDIC_CONSENT_CATEGORIES,
     contactPolicy: policy.value,
     segmentRefreshSeconds: e.IDIC_SEGMENT_REFRESH_SECONDS,
+    campaignWorkerMs: e.IDIC_CAMPAIGN_WORKER_MS,
+    deliveryWorkerSeconds: e.IDIC_DELIVERY_WORKER_SECONDS,
+    templates: loadTemplateSettings(env, publicUrl),
   })
 }
 

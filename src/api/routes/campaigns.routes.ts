@@ -22,7 +22,6 @@ import {
   listCampaigns,
 } from '../../customize/campaigns/campaigns.repository.js'
 import { createCampaign, launchCampaign } from '../../customize/campaigns/launch-campaign.js'
-import { loadTemplateSettings } from '../../customize/templates/template-settings.js'
 import { CHANNELS } from '../../interact/channel.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { COMMON_ERRORS, ErrorBodySchema } from '../error-body.js'
@@ -194,7 +193,7 @@ export function registerCampaignRoutes(app: ZodApp, { deps, requireRoles }: Rout
   app.addHook('onClose', async () => {
     await interact.close()
   })
-  const settings = loadTemplateSettings(process.env, deps.config.publicUrl)
+  const settings = deps.config.templates
   let built: Promise<CampaignDeps> | null = null
   const services = (): Promise<CampaignDeps> => {
     built ??= interact.get().then(

@@ -21,10 +21,7 @@ import {
   saveTemplate,
   type SaveMode,
 } from '../../customize/templates/template-service.js'
-import {
-  loadTemplateSettings,
-  type TemplateSettings,
-} from '../../customize/templates/template-settings.js'
+import type { TemplateSettings } from '../../customize/templates/template-settings.js'
 import {
   findTemplate,
   listStoredTemplates,
@@ -96,13 +93,13 @@ function templateBody(t: StoredTemplate): z.infer<typeof TemplateSchema> {
 
 /**
  * `/v1/templates`: Liquid message templates, partials and layouts, validated on save, with a
- * per-customer preview. `settings` default to the environment (IDIC_SHOP_NAME, IDIC_SHOP_URL,
+ * per-customer preview. `settings` default to the configuration's (IDIC_SHOP_NAME, IDIC_SHOP_URL,
  * IDIC_CURRENCY, IDIC_LOCALE, IDIC_TIMEZONE).
  */
 export function registerTemplateRoutes(
   app: ZodApp,
   { deps, requireRoles }: RouteContext,
-  settings: TemplateSettings = loadTemplateSettings(process.env, deps.config.publicUrl),
+  settings: TemplateSettings = deps.config.templates,
 ): void {
   const { db } = deps.store
   const auth = requireRoles('admin', 'analyst')

@@ -30,7 +30,6 @@ import {
   createCampaign,
   launchCampaign,
 } from '../../customize/campaigns/launch-campaign.js'
-import { loadTemplateSettings } from '../../customize/templates/template-settings.js'
 import {
   printResult,
   runWithStore,
@@ -65,7 +64,7 @@ async function withCampaignDeps<T>(
 ): Promise<T> {
   const interact = await buildInteractDeps(ctx.store, ctx.clock, ctx.config)
   try {
-    const settings = loadTemplateSettings(process.env, ctx.config.publicUrl)
+    const settings = ctx.config.templates
     return await body(buildCampaignDeps(ctx.store, interact, settings))
   } finally {
     await closeChannels(interact.channels)

@@ -12,7 +12,6 @@ import { buildInteractDeps } from '../../interact/interact-deps.js'
 import { closeChannels } from '../../interact/channel.js'
 import { buildCampaignDeps } from '../../customize/campaigns/campaign-services.js'
 import { startCampaignWorkerLoop } from '../../customize/campaigns/campaign-worker-loop.js'
-import { loadTemplateSettings } from '../../customize/templates/template-settings.js'
 import {
   DEFAULT_DEMO_CUSTOMERS,
   DEFAULT_DEMO_SEED,
@@ -71,16 +70,12 @@ export function serveCommand(): Command {
                 })
               : null
           // Campaign sends are worked off in this process every few seconds (IDIC_CAMPAIGN_WORKER_MS, 0: off).
-          const workerMs = Number(process.env['IDIC_CAMPAIGN_WORKER_MS'] ?? 5000)
+          const workerMs = config.campaignWorkerMs
           const campaignInteract = await buildInteractDeps(store, systemClock, config)
           const campaignWorker =
             workerMs > 0
               ? startCampaignWorkerLoop(
-                  buildCampaignDeps(
-                    store,
-                    campaignInteract,
-                    loadTemplateSettings(process.env, config.publicUrl),
-                  ),
+                  buildCampaignDeps(store, campaignInteract, config.templates),
                   {
                     workerId: `serve-${process.pid}`,
                     intervalMs: workerMs,
@@ -95,7 +90,7 @@ export function serveCommand(): Command {
               : null
           // Held messages (quiet hours, caps, webhook and SMTP retries) go out from this process
           // too (IDIC_DELIVERY_WORKER_SECONDS, 0: off; `idic deliveries process --watch` elsewhere).
-          const deliverySeconds = Number(process.env['IDIC_DELIVERY_WORKER_SECONDS'] ?? 60)
+          const deliverySeconds = config.deliveryWorkerSeconds
           const background = new AbortController()
           if (deliverySeconds > 0) {
             void watchDueDeliveries(campaignInteract, {

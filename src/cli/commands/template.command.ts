@@ -22,7 +22,6 @@ import {
   type PreviewError,
   type SaveTemplateError,
 } from '../../customize/templates/template-service.js'
-import { loadTemplateSettings } from '../../customize/templates/template-settings.js'
 import {
   findTemplate,
   listStoredTemplates,
@@ -138,7 +137,7 @@ export function templateCommand(): Command {
           readSource(options.html, '--html'),
           options.text === undefined ? Promise.resolve(null) : readSource(options.text, '--text'),
         ])
-        const settings = loadTemplateSettings(process.env, ctx.config.publicUrl)
+        const settings = ctx.config.templates
         const saved = await saveTemplate(
           { db: ctx.store.db, clock: ctx.clock, settings },
           {
@@ -220,7 +219,7 @@ export function templateCommand(): Command {
     .action(async (name: string, options: PreviewOptions) => {
       await runWithStore(options, async (ctx) => {
         const customerId = await requireCustomerId(ctx.store.db, options.customer)
-        const settings = loadTemplateSettings(process.env, ctx.config.publicUrl)
+        const settings = ctx.config.templates
         const secret = await resolveSigningSecret(ctx.store.db, ctx.config.secret)
         const result = await previewTemplate(
           {
