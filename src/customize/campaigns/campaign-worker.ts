@@ -354,7 +354,12 @@ async function processCampaignBatch(
   started = performance.now()
   await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
   const failures = await db.transaction().execute(async (trx) => {
-    const store = { db: trx, capabilities: deps.store.capabilities }
+    // The SQLite handle is the connection `trx` holds: its statements join the transaction.
+    const store = {
+      db: trx,
+      capabilities: deps.store.capabilities,
+      sqlite: deps.store.sqlite ?? null,
+    }
     await recordSends(store, campaign.id, records)
     await completeJobs(trx, finished, deps.interact.clock.now())
     const outcomes: { status: string | null; job: Job; error: string }[] = []
