@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { CUSTOMER_KEYED_TABLES } from './database.js'
-import { MERGE_POLICIES, moveCustomerRows } from './customer-tables.js'
+import { deleteCustomerRows, MERGE_POLICIES, moveCustomerRows } from './customer-tables.js'
 
 describeEachEngine('customer-keyed tables', (current) => {
   it('declares a merge policy for every customer-keyed table', () => {
@@ -83,5 +83,46 @@ describeEachEngine('customer-keyed tables', (current) => {
       ['m2', 'b', 'k1'],
       ['m3', 'b', 'k3'],
     ])
+  })
+
+  it('recounts the segments whose memberships a merge or an erasure changed', async () => {
+    const { db } = current()
+    const segment = (id: string, memberCount: number) => ({
+      id,
+      name: id,
+      description: '',
+      rule: '{}',
+      refresh_mode: 'scheduled',
+      member_count: memberCount,
+      refreshed_at: null,
+      created_at: 0,
+      updated_at: 0,
+    })
+    await db
+      .insertInto('segments')
+      .values([segment('both', 2), segment('only-a', 1), segment('other', 7)])
+      .execute()
+    await db
+      .insertInto('segment_members')
+      .values([
+        { segment_id: 'both', customer_id: 'a', added_at: 1 },
+        { segment_id: 'both', customer_id: 'b', added_at: 2 },
+        { segment_id: 'only-a', customer_id: 'a', added_at: 1 },
+      ])
+      .execute()
+    const counts = async () =>
+      Object.fromEntries(
+        (await db.selectFrom('segments').select(['id', 'member_count']).execute()).map((r) => [
+          r.id,
+          Number(r.member_count),
+        ]),
+      )
+
+    await moveCustomerRows(db, 'a', 'b')
+    // One customer now where there were two; a count no merge touched is left as it was.
+    expect(await counts()).toEqual({ both: 1, 'only-a': 1, other: 7 })
+
+    await deleteCustomerRows(db, 'b')
+    expect(await counts()).toEqual({ both: 0, 'only-a': 0, other: 7 })
   })
 })

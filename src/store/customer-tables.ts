@@ -53,6 +53,55 @@ export const MERGE_POLICIES = {
   offer_outcomes: 'move-renamed',
 } as const satisfies Record<CustomerKeyedTable, MergePolicy>
 
+/**
+ * Counts that other tables keep of a customer-keyed table's rows, per key: `segments.member_count`
+ * counts `segment_members` by `segment_id`. A merge (two memberships become one) and an erasure
+ * change the rows without going through the owner's code, so both recount the keys they touched.
+ */
+const ROW_COUNTS = [
+  {
+    rows: 'segment_members',
+    key: 'segment_id',
+    counter: { table: 'segments', key: 'id', column: 'member_count' },
+  },
+] as const satisfies readonly {
+  readonly rows: CustomerKeyedTable
+  readonly key: string
+  readonly counter: {
+    readonly table: keyof Database
+    readonly key: string
+    readonly column: string
+  }
+}[]
+
+/** The keys of each ROW_COUNTS entry that these customers' rows hold, before they change. */
+async function countedKeysOf(
+  db: Kysely<Database>,
+  customerIds: readonly string[],
+): Promise<(readonly string[])[]> {
+  const keys: (readonly string[])[] = []
+  for (const count of ROW_COUNTS) {
+    const { rows } = await sql<{ key: string }>`SELECT DISTINCT ${sql.ref(count.key)} AS key
+      FROM ${sql.table(count.rows)}
+      WHERE customer_id IN (${sql.join(customerIds)})`.execute(db)
+    keys.push(rows.map((r) => r.key))
+  }
+  return keys
+}
+
+/** Sets each ROW_COUNTS counter of these keys to the number of rows it counts. */
+async function recount(db: Kysely<Database>, keys: readonly (readonly string[])[]): Promise<void> {
+  for (const [i, count] of ROW_COUNTS.entries()) {
+    const touched = keys[i] ?? []
+    if (touched.length === 0) continue
+    const { counter } = count
+    await sql`UPDATE ${sql.table(counter.table)} SET ${sql.ref(counter.column)} =
+        (SELECT COUNT(*) FROM ${sql.table(count.rows)} AS counted
+         WHERE counted.${sql.ref(count.key)} = ${sql.table(counter.table)}.${sql.ref(counter.key)})
+      WHERE ${sql.ref(counter.key)} IN (${sql.join(touched)})`.execute(db)
+  }
+}
+
 /** Re-keys every row of `fromId` to `intoId`, table by table, following MERGE_POLICIES. */
 export async function moveCustomerRows(
   db: Kysely<Database>,
@@ -63,6 +112,7 @@ export async function moveCustomerRows(
   const rank = (table: CustomerKeyedTable): number =>
     table === 'order_items' || table === 'order_returns' ? 0 : 1
   const tables = [...CUSTOMER_KEYED_TABLES].sort((a, b) => rank(a) - rank(b))
+  const counted = await countedKeysOf(db, [fromId, intoId])
   for (const table of tables) {
     const policy = mergePolicyOf(table)
     const target = sql.table(table)
@@ -117,6 +167,7 @@ export async function moveCustomerRows(
         break
     }
   }
+  await recount(db, counted)
 }
 
 /** Deletes every row a customer owns in every customer-keyed table; returns counts per table. */
@@ -127,6 +178,7 @@ export async function deleteCustomerRows(
   const deleted = {} as Record<CustomerKeyedTable, number>
   // The customer row last, so a failure halfway leaves the customer findable.
   const tables = [...CUSTOMER_KEYED_TABLES.filter((t) => t !== 'customers'), 'customers'] as const
+  const counted = await countedKeysOf(db, [customerId])
   for (const table of tables) {
     const column = table === 'customers' ? 'id' : 'customer_id'
     const result =
@@ -135,6 +187,7 @@ export async function deleteCustomerRows(
       )
     deleted[table] = Number(result.numAffectedRows ?? 0n)
   }
+  await recount(db, counted)
   return deleted
 }
 
