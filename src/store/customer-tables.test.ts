@@ -114,7 +114,7 @@ describeEachEngine('customer-keyed tables', (current) => {
       Object.fromEntries(
         (await db.selectFrom('segments').select(['id', 'member_count']).execute()).map((r) => [
           r.id,
-          Number(r.member_count),
+          r.member_count,
         ]),
       )
 
