@@ -74,6 +74,16 @@ export interface EngineCapabilities {
     json: Expression<string | null>,
     path: readonly string[],
   ) => RawBuilder<SqlBool>
+  /**
+   * True when some element of the JSON array at the path passes `test`, which is given each
+   * element wrapped as the JSON text `{"v": element}` (so scalars and objects alike are read with
+   * `jsonScalar`/`jsonHas` at `["v", …]`). False when the path holds no array.
+   */
+  readonly jsonAnyElement: (
+    json: Expression<string | null>,
+    path: readonly string[],
+    test: (wrapped: RawBuilder<string>) => RawBuilder<SqlBool>,
+  ) => RawBuilder<SqlBool>
   /** Name of the 1-based substring position function (0 when absent): `instr` or `strpos`. */
   readonly findText: 'instr' | 'strpos'
 }
@@ -117,6 +127,14 @@ const SQLITE_CAPABILITIES: EngineCapabilities = {
   },
   jsonHas: (json, path) =>
     sql<SqlBool>`(coalesce(json_type(${json}, ${sqliteJsonPath(path)}), 'null') <> 'null')`,
+  // json_each walks an object's members or yields a scalar itself: only an array counts. Its
+  // object values carry SQLite's JSON subtype, so json_object nests them as objects.
+  jsonAnyElement: (json, path, test) => {
+    const at = sqliteJsonPath(path)
+    return sql<SqlBool>`(json_type(${json}, ${at}) = 'array' AND EXISTS (SELECT 1
+      FROM json_each(${json}, ${at}) AS element
+      WHERE ${test(sql<string>`json_object('v', element.value)`)}))`
+  },
   findText: 'instr',
 }
 
@@ -156,6 +174,13 @@ const POSTGRES_CAPABILITIES: EngineCapabilities = {
   jsonHas: (json, path) => {
     checkJsonPath(path)
     return sql<SqlBool>`(coalesce(jsonb_typeof((${json})::jsonb #> ${[...path]}::text[]), 'null') <> 'null')`
+  },
+  jsonAnyElement: (json, path, test) => {
+    checkJsonPath(path)
+    const value = sql`(${json})::jsonb #> ${[...path]}::text[]`
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM jsonb_array_elements(
+        CASE WHEN jsonb_typeof(${value}) = 'array' THEN ${value} ELSE '[]'::jsonb END) AS element
+      WHERE ${test(sql<string>`(jsonb_build_object('v', element.value))::text`)})`
   },
   findText: 'strpos',
 }

@@ -82,6 +82,51 @@ const EVENT_CASES: readonly Case[] = [
     ['ana'],
   ],
   [{ not: { performed: 'Order Completed' } }, ['cy', 'dee']],
+  // Through arrays: some element passes.
+  [
+    {
+      performed: 'Order Completed',
+      where: [{ property: 'products[].category', op: 'eq', value: 'Kitchen' }],
+    },
+    ['bob'],
+  ],
+  [
+    {
+      performed: 'Order Completed',
+      where: [{ property: 'products[].price', op: 'gte', value: 15 }],
+    },
+    ['ana', 'bob'],
+  ],
+  [
+    {
+      performed: 'Order Completed',
+      where: [{ property: 'products[].product_id', op: 'in', value: ['pan-1', 'x'] }],
+    },
+    ['bob'],
+  ],
+  [
+    { performed: 'Order Completed', where: [{ property: 'products[].sku', op: 'exists' }] },
+    ['bob'],
+  ],
+  [
+    {
+      performed: 'Order Completed',
+      where: [{ property: 'coupons[]', op: 'eq', value: 'WELCOME' }],
+    },
+    ['ana'],
+  ],
+  [
+    {
+      performed: 'Order Completed',
+      where: [{ property: 'coupons[]', op: 'contains', value: 'book' }],
+    },
+    ['ana'],
+  ],
+  // Not an array there (a string, an object): nothing to search.
+  [
+    { performed: 'Order Completed', where: [{ property: 'category[]', op: 'eq', value: 'Books' }] },
+    [],
+  ],
 ]
 
 const ORDER_CASES: readonly Case[] = [

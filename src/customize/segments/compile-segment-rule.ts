@@ -226,13 +226,23 @@ function compileField(
     : compileText(x, rule as TextComparison, ctx)
 }
 
-/** A trait or event property: compared as the JSON type of the value given. */
+/**
+ * A trait or event property: compared as the JSON type of the value given. A path through an
+ * array (`products[].category`) holds when some element's value passes.
+ */
 function compileJson(
   json: Expression<string | null>,
   path: string,
   c: JsonComparison,
   ctx: CompileContext,
 ): RawBuilder<SqlBool> {
+  const arrayAt = path.indexOf('[]')
+  if (arrayAt >= 0) {
+    const rest = path.slice(arrayAt + 2)
+    return ctx.caps.jsonAnyElement(json, path.slice(0, arrayAt).split('.'), (element) =>
+      compileJson(element, rest === '' ? 'v' : `v${rest}`, c, ctx),
+    )
+  }
   const keys = path.split('.')
   const as = (value: string | number | boolean): RawBuilder<string | number | null> =>
     ctx.caps.jsonScalar(

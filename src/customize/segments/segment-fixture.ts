@@ -91,10 +91,38 @@ const ORDERS = [
 
 /** Events: customer, name, days ago, properties. */
 const EVENTS = [
-  ['ana', 'Order Completed', 10, { order_id: 'o1', category: 'Books', total: 80 }],
-  ['ana', 'Order Completed', 3, { order_id: 'o2', category: 'Books', total: 20 }],
+  [
+    'ana',
+    'Order Completed',
+    10,
+    {
+      order_id: 'o1',
+      category: 'Books',
+      total: 80,
+      products: [{ product_id: 'book-1', category: 'Books', price: 20, quantity: 4 }],
+    },
+  ],
+  [
+    'ana',
+    'Order Completed',
+    3,
+    { order_id: 'o2', category: 'Books', total: 20, coupons: ['WELCOME', 'BOOKS10'] },
+  ],
   ['ana', 'Product Viewed', 1, { product_id: 'book-2', price: 20 }],
-  ['bob', 'Order Completed', 150, { order_id: 'o3', category: 'Kitchen', total: 135 }],
+  [
+    'bob',
+    'Order Completed',
+    150,
+    {
+      order_id: 'o3',
+      category: 'Kitchen',
+      total: 135,
+      products: [
+        { product_id: 'pan-1', category: 'Kitchen', price: 45, quantity: 2, sku: 'PAN-1' },
+        { product_id: 'bookends', category: 'Home', price: 45, quantity: 1 },
+      ],
+    },
+  ],
   ['bob', 'Product Viewed', 100, { product_id: 'pan-1', price: 60, on_sale: true }],
   ['cy', 'Product Viewed', 1, { product_id: 'book-1', price: 10 }],
   ['cy', 'Product Viewed', 2, { product_id: 'book-2', price: 20 }],

@@ -100,13 +100,20 @@ export const RULE_KEYS = [
 ] as const
 export type RuleKey = (typeof RULE_KEYS)[number]
 
-/** A trait or event property path: keys joined by dots (`plan`, `address.city`). */
-export const JSON_PATH_PATTERN = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/
+/**
+ * A trait or event property path: keys joined by dots (`plan`, `address.city`), with at most one
+ * `[]` after a key to test each element of an array (`products[].category`, `tags[]`): the
+ * condition holds when some element passes it.
+ */
+export const JSON_PATH_PATTERN = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*(\[\](\.[A-Za-z0-9_$-]+)*)?$/
 const JsonPathSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(JSON_PATH_PATTERN, 'keys of letters, digits, _ $ - joined by dots, e.g. address.city')
+  .regex(
+    JSON_PATH_PATTERN,
+    'keys of letters, digits, _ $ - joined by dots, with at most one [] after a key, e.g. address.city or products[].category',
+  )
 
 /** A length of time back from now: exactly one of weeks, days, hours. */
 export const DurationSchema = z.union(

@@ -34,6 +34,16 @@ describe('parseSegmentRule', () => {
     expect(SegmentRuleSchema.safeParse(rule).success).toBe(true)
   })
 
+  it('takes one array level in a property or trait path, not two', () => {
+    for (const path of ['products[].category', 'tags[]', 'order.lines[].sku']) {
+      expect(parseSegmentRule({ trait: path, op: 'exists' }).ok, path).toBe(true)
+    }
+    for (const path of ['products[].tags[]', '[].x', 'products[]x', 'products.[]']) {
+      const [error] = errorsOf({ trait: path, op: 'exists' })
+      expect(error, path).toMatchObject({ path: 'trait' })
+    }
+  })
+
   it('names the path of an unknown customer field and lists the known ones', () => {
     const [error, ...rest] = errorsOf({
       all: [

@@ -71,7 +71,8 @@ async function nameExists(db: Kysely<Database>, use: NameUse): Promise<boolean> 
   const caps = capabilitiesOf(db)
   switch (use.kind) {
     case 'trait': {
-      const keys = use.name.split('.')
+      // A path through an array (`interests[]`, `pets[].kind`) is known when the array is.
+      const keys = use.name.split('[]')[0]!.split('.')
       // The LIKE on the raw text skips the JSON parse for rows that cannot have the key.
       const row = await db
         .selectFrom('customers')
