@@ -63,32 +63,76 @@ export function fitItemKnn(
   let colIdx = new Int32Array(Math.min(nItems * k, 1 << 20))
   let values = new Float32Array(colIdx.length)
   let nnz = 0
+  /** The accumulated dot product of items i and j as their similarity. */
+  const similarityOf = (dot: number, i: number, j: number): number => {
+    let sim = dot
+    if (weighting === 'cosine') {
+      const denom = norms[i]! * norms[j]! + shrink
+      sim = denom > 0 ? sim / denom : 0
+    }
+    return alpha !== 1 && sim > 0 ? Math.pow(sim, alpha) : sim
+  }
   const step = Math.max(1, Math.floor(nItems / 100))
+  // The typed arrays in locals and one loop per weighting: the accumulation runs Σ_u d_u² times
+  // (12.9 M on MovieLens-100k), where property loads and a per-cell test cost more than the
+  // multiply-add. When the catalog is small next to that count, each item's row is read densely
+  // (nItems² in all) instead of tracking the touched items cell by cell.
+  const byItemPtr = weighted.rowPtr
+  const byItemCustomer = weighted.colIdx
+  const byItemWeight = weighted.values
+  const xPtr = x.rowPtr
+  const xItem = x.colIdx
+  const xValue = x.values
+  const presenceOnly = weighting === 'bm25'
+  let cells = 0
+  for (let u = 0; u < x.rows; u++) cells += (xPtr[u + 1]! - xPtr[u]!) ** 2
+  const dense = nItems * nItems <= cells
   for (let i = 0; i < nItems; i++) {
-    let nTouched = 0
-    for (let p = weighted.rowPtr[i]!; p < weighted.rowPtr[i + 1]!; p++) {
-      const u = weighted.colIdx[p]!
-      const wi = weighted.values[p]!
-      for (let q = x.rowPtr[u]!; q < x.rowPtr[u + 1]!; q++) {
-        const j = x.colIdx[q]!
-        if (j === i) continue
-        if (mark[j] === 0) {
-          mark[j] = 1
-          touched[nTouched++] = j
+    const pEnd = byItemPtr[i + 1]!
+    let kept: number
+    if (dense) {
+      for (let p = byItemPtr[i]!; p < pEnd; p++) {
+        const u = byItemCustomer[p]!
+        const wi = byItemWeight[p]!
+        const qEnd = xPtr[u + 1]!
+        // Cosine: x_ui·x_uj; BM25: w_ui·1 (the customer's weighting of i against j's presence).
+        if (presenceOnly) for (let q = xPtr[u]!; q < qEnd; q++) acc[xItem[q]!]! += wi
+        else for (let q = xPtr[u]!; q < qEnd; q++) acc[xItem[q]!]! += wi * xValue[q]!
+      }
+      acc[i] = 0
+      for (let j = 0; j < nItems; j++) {
+        const sim = similarityOf(acc[j]!, i, j)
+        acc[j] = 0
+        scratch[j] = sim > 0 ? sim : -Infinity
+      }
+      kept = selectTopN(scratch, nItems, k, null, topItems, topScores)
+    } else {
+      let nTouched = 0
+      for (let p = byItemPtr[i]!; p < pEnd; p++) {
+        const u = byItemCustomer[p]!
+        const wi = byItemWeight[p]!
+        const qEnd = xPtr[u + 1]!
+        for (let q = xPtr[u]!; q < qEnd; q++) {
+          const j = xItem[q]!
+          if (j === i) continue
+          if (mark[j] === 0) {
+            mark[j] = 1
+            touched[nTouched++] = j
+          }
+          acc[j]! += presenceOnly ? wi : wi * xValue[q]!
         }
-        // Cosine: x_ui·x_uj; BM25: w_ui·x_uj (the customer's weighting of i against j's presence).
-        acc[j]! += wi * (weighting === 'bm25' ? 1 : x.values[q]!)
+      }
+      for (let t = 0; t < nTouched; t++) {
+        const j = touched[t]!
+        acc[j] = similarityOf(acc[j]!, i, j)
+      }
+      kept = selectTopNSparse(acc, touched, nTouched, k, scratch, topItems, topScores)
+      for (let t = 0; t < nTouched; t++) {
+        const j = touched[t]!
+        acc[j] = 0
+        mark[j] = 0
       }
     }
-    for (let t = 0; t < nTouched; t++) {
-      const j = touched[t]!
-      if (weighting === 'cosine') {
-        const denom = norms[i]! * norms[j]! + shrink
-        acc[j] = denom > 0 ? acc[j]! / denom : 0
-      }
-      if (alpha !== 1) acc[j] = Math.pow(acc[j]!, alpha)
-    }
-    const kept = selectTopNSparse(acc, touched, nTouched, k, scratch, topItems, topScores)
     if (nnz + kept > colIdx.length) {
       const cap = Math.max(colIdx.length * 2, nnz + kept)
       const nc = new Int32Array(cap)
@@ -104,11 +148,6 @@ export function fitItemKnn(
       nnz++
     }
     rowPtr[i + 1] = nnz
-    for (let t = 0; t < nTouched; t++) {
-      const j = touched[t]!
-      acc[j] = 0
-      mark[j] = 0
-    }
     if (progress !== undefined && (i % step === 0 || i === nItems - 1)) {
       progress('similarity', i + 1, nItems)
     }
