@@ -1,6 +1,6 @@
 import { choleskyFactor, choleskySolve } from '../../numeric/cholesky.js'
 import { transposeCsr, type CsrMatrix } from '../../numeric/csr-matrix.js'
-import { dot } from '../../numeric/vector-kernels.js'
+import { dot, dotPair } from '../../numeric/vector-kernels.js'
 import { addGram, balancedRowRanges, symmetrize } from './ials-sweep.js'
 import {
   IALS_TASK,
@@ -196,6 +196,7 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
   symmetrize(gram, k)
   const a = new Float64Array(k * k)
   const x = new Float64Array(k)
+  const pair = new Float64Array(2)
   const norms = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     let s = 0
@@ -239,6 +240,19 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
     score(history, out: ScoreBuffer) {
       solveUser(history)
       for (let i = 0; i < n; i++) out[i] = dot(items, i * k, x, 0, k)
+    },
+    scoreAndSimilar(history, out: ScoreBuffer, item, similarOut) {
+      solveUser(history)
+      const io = item * k
+      const ni = norms[item]!
+      // Each item's factors are read once for its score and its similarity to `item`.
+      for (let j = 0; j < n; j++) {
+        dotPair(items, j * k, x, 0, items, io, k, pair, 0)
+        out[j] = pair[0]!
+        const d = ni * norms[j]!
+        similarOut[j] = d > 0 ? pair[1]! / d : 0
+      }
+      similarOut[item] = 0
     },
     similar(item, out: ScoreBuffer) {
       const io = item * k
