@@ -3,8 +3,10 @@
  * Online Retail time split (last 30 days held out), serving latency in process, and a simulated
  * 1,000,000 customers × 50,000 items × 20,000,000 interactions set (item-kNN, iALS 64 factors).
  *
- *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--iterations 15]
+ *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--iterations 15] [--threads N]
  *     [--skip-simulated | --only-simulated]
+ *
+ * `--threads` sets iALS's fit threads on the simulated set (default: two, or one on one core).
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -176,23 +178,41 @@ if (!args.includes('--skip-simulated')) {
   const x = simulate(users, items, nnz)
   const buildMs = Math.round(performance.now() - t0)
   const knn = fitMeasured('item-knn', () => fitRecommender('item-knn', x, { neighbours: 100 }))
-  const ials = fitMeasured('ials', () =>
-    fitRecommender(
+  const threads = flag('--threads')
+  const iterationMs: number[] = []
+  let last = 0
+  const ials = fitMeasured('ials', () => {
+    const t1 = performance.now()
+    return fitRecommender(
       'ials',
       x,
-      { factors: 64, iterations: Number(flag('--iterations') ?? 15) },
+      {
+        factors: 64,
+        iterations: Number(flag('--iterations') ?? 15),
+        ...(threads === undefined ? {} : { threads: Number(threads) }),
+      },
       (phase, done, total) => {
+        const at = performance.now() - t1
+        iterationMs.push(Math.round(at - last))
+        last = at
         log(`    ials ${phase} ${done}/${total} at ${Math.round(performance.now() - t0)} ms`)
       },
-    ),
-  )
+    )
+  })
   out['simulated'] = {
     customers: users,
     items,
     interactions: x.rowPtr[x.rows],
     buildMs,
     itemKnn: { fitMs: knn.fitMs, rssDeltaMb: knn.rssDeltaMb, maxRssMb: knn.maxRssMb },
-    ials: { fitMs: ials.fitMs, rssDeltaMb: ials.rssDeltaMb, maxRssMb: ials.maxRssMb, factors: 64 },
+    ials: {
+      fitMs: ials.fitMs,
+      iterationMs,
+      threads: threads === undefined ? 'default' : Number(threads),
+      rssDeltaMb: ials.rssDeltaMb,
+      maxRssMb: ials.maxRssMb,
+      factors: 64,
+    },
     servingItemKnn: servingLatency(asServing(knn.model, x), 1000),
     servingIals: servingLatency(asServing(ials.model, x), 1000),
   }

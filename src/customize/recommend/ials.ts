@@ -63,11 +63,13 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
   const nu = params.regularizationExponent ?? 0
   const multi = threads > 1
   // With helper threads every array they read or write lies in a SharedArrayBuffer.
+  const alloc = (length: number): Float64Array =>
+    multi ? sharedFloat64(length) : new Float64Array(length)
   const f64 = (from: Float64Array): Float64Array =>
     multi ? sharedFloat64(from.length, from) : from
   const xt = transposeCsr(x)
-  const users = f64(new Float64Array(x.rows * k))
-  const items = f64(new Float64Array(x.cols * k))
+  const users = alloc(x.rows * k)
+  const items = alloc(x.cols * k)
   initFactors(users, items, params.seed ?? 42, k)
   const userReg = rowRegularization(x, params.regularization, params.alpha, nu)
   const itemReg = rowRegularization(xt, params.regularization, params.alpha, nu)
@@ -82,8 +84,8 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     itemFactors: items,
     userRanges: balancedRowRanges(x, k, threads),
     itemRanges: balancedRowRanges(xt, k, threads),
-    gram: f64(new Float64Array(k * k)),
-    partialGrams: f64(new Float64Array(threads * k * k)),
+    gram: alloc(k * k),
+    partialGrams: alloc(threads * k * k),
   }
   const pool = multi ? openIalsThreadPool(shared) : null
   // Helpers that did not start leave the fit to this thread alone.
