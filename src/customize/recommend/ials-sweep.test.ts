@@ -138,12 +138,12 @@ describe('balanced row ranges', () => {
       expect(b[0]).toBe(0)
       expect(b[parts]).toBe(100)
       const cost = (from: number, to: number): number =>
-        (to - from) * k + 4 * (m.rowPtr[to]! - m.rowPtr[from]!)
+        (to - from) * k + 2 * (m.rowPtr[to]! - m.rowPtr[from]!)
       const total = cost(0, 100)
       for (let p = 0; p < parts; p++) {
         expect(b[p + 1]!).toBeGreaterThanOrEqual(b[p]!)
-        // Within one row's cost (at most k + 4·99) of an even share.
-        expect(Math.abs(cost(b[p]!, b[p + 1]!) - total / parts)).toBeLessThanOrEqual(k + 4 * 99)
+        // Within one row's cost (at most k + 2·99) of an even share.
+        expect(Math.abs(cost(b[p]!, b[p + 1]!) - total / parts)).toBeLessThanOrEqual(k + 2 * 99)
       }
       if (parts === 2) expect(b[1]!).toBeGreaterThan(60)
     },

@@ -111,16 +111,16 @@ export function sweepRows(
 }
 
 /**
- * Row ranges of about equal work for `parts` threads: a row costs k + 4·(its nonzeros), the
- * Gramian product and the per-cell dot and axpy of each CG step, in units of k multiply-adds.
- * Returns parts + 1 boundaries, the first 0 and the last m.rows.
+ * Row ranges of about equal work for `parts` threads: each CG application costs a row k² (the
+ * Gramian product) and 2k per nonzero (a dot and an axpy), so a row weighs k + 2·(its nonzeros)
+ * in units of k multiply-adds. Returns parts + 1 boundaries, the first 0 and the last m.rows.
  */
 export function balancedRowRanges(m: CsrMatrix, k: number, parts: number): Int32Array {
   const bounds = new Int32Array(parts + 1)
-  const total = m.rows * k + 4 * m.rowPtr[m.rows]!
+  const total = m.rows * k + 2 * m.rowPtr[m.rows]!
   let part = 1
   for (let r = 0; r < m.rows && part < parts; r++) {
-    const done = (r + 1) * k + 4 * m.rowPtr[r + 1]!
+    const done = (r + 1) * k + 2 * m.rowPtr[r + 1]!
     if (done * parts >= total * part) bounds[part++] = r + 1
   }
   for (; part <= parts; part++) bounds[part] = m.rows

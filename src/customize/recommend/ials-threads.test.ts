@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { buildCsrFromCoo, transposeCsr } from '../../numeric/csr-matrix.js'
 import { balancedRowRanges } from './ials-sweep.js'
 import { IALS_TASK, runIalsTask, sumPartialGrams, type IalsShared } from './ials-tasks.js'
-import { openIalsThreadPool, sharedCsr, sharedFloat64 } from './ials-threads.js'
+import { defaultIalsThreads, openIalsThreadPool, sharedCsr, sharedFloat64 } from './ials-threads.js'
 
 describe('iALS helper threads', () => {
   const users = 50
@@ -72,5 +73,10 @@ describe('iALS helper threads', () => {
     } finally {
       pool?.close()
     }
+  })
+
+  it('by default a tiny fit stays on one thread and a large one takes at most two', () => {
+    expect(defaultIalsThreads(1000, 16)).toBe(1)
+    expect(defaultIalsThreads(1_000_000, 64)).toBe(Math.min(2, availableParallelism()))
   })
 })

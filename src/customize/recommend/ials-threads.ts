@@ -3,8 +3,16 @@ import { Worker } from 'node:worker_threads'
 import type { CsrMatrix } from '../../numeric/csr-matrix.js'
 import { IALS_TASK, runIalsTask, type IalsShared, type IalsTask } from './ials-tasks.js'
 
-/** Threads an iALS fit uses unless told: two, or one on a single-core machine. */
-export function defaultIalsThreads(): number {
+/** Below this many cell-factor products per sweep a helper's start-up costs more than it saves. */
+const MIN_THREADED_WORK = 1 << 22
+
+/**
+ * Threads an iALS fit uses unless told: two, or one on a single-core machine, and one for a
+ * problem so small (nonzeros × factors under 4 M) that starting a helper thread (~0.1–0.5 s)
+ * would cost more than it saves.
+ */
+export function defaultIalsThreads(nonzeros: number, factors: number): number {
+  if (nonzeros * factors < MIN_THREADED_WORK) return 1
   return Math.max(1, Math.min(2, availableParallelism()))
 }
 

@@ -30,9 +30,10 @@ export interface IalsParams {
   readonly regularizationExponent?: number
   readonly seed?: number
   /**
-   * Threads the fit runs on (default: two, or one on a single-core machine). Each half-sweep's
-   * rows are split between them; the factors equal the one-thread fit's up to float rounding
-   * (the Gramian's partial sums add in another order).
+   * Threads the fit runs on (default: two, or one on a single-core machine or for a tiny
+   * problem, see defaultIalsThreads). Each half-sweep's rows are split between them; the
+   * factors equal the one-thread fit's up to float rounding (the Gramian's partial sums add in
+   * another order).
    */
   readonly threads?: number
 }
@@ -58,7 +59,10 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
   if (!(k >= 1) || !(params.regularization >= 0) || !(params.alpha >= 0)) {
     throw new Error(`iALS: invalid params ${JSON.stringify(params)}`)
   }
-  const threads = Math.max(1, Math.floor(params.threads ?? defaultIalsThreads()))
+  const threads = Math.max(
+    1,
+    Math.floor(params.threads ?? defaultIalsThreads(x.rowPtr[x.rows]!, k)),
+  )
   const cgSteps = params.cgSteps ?? 3
   const nu = params.regularizationExponent ?? 0
   const multi = threads > 1
