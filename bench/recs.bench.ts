@@ -10,7 +10,8 @@
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { buildCsrFromCoo, type CsrMatrix } from '../src/numeric/csr-matrix.js'
+import type { CsrMatrix } from '../src/numeric/csr-matrix.js'
+import { simulateInteractions } from './simulate-interactions.js'
 import { readMovieLensSplitDir } from '../src/customize/recommend/dataset-files.js'
 import { buildTrainTest, evaluateModels } from '../src/customize/recommend/evaluate.js'
 import { fitRecommender } from '../src/customize/recommend/fit-recommender.js'
@@ -96,34 +97,6 @@ function asServing(model: Recommender, x: CsrMatrix): RecommendationModel {
   return { model, itemIds, itemIndex: new Map(itemIds.map((id, i) => [id, i])), popularity }
 }
 
-/** Power-law item popularity, customers with geometric-ish history lengths averaging nnz/users. */
-function simulate(users: number, items: number, nnz: number): CsrMatrix {
-  const rand = seededRandom(11)
-  const rows = new Int32Array(nnz)
-  const cols = new Int32Array(nnz)
-  const cdf = new Float64Array(items)
-  let s = 0
-  for (let i = 0; i < items; i++) cdf[i] = s += 1 / Math.pow(i + 1, 0.8)
-  for (let i = 0; i < items; i++) cdf[i]! /= s
-  const pick = (): number => {
-    const u = rand()
-    let lo = 0
-    let hi = items - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (cdf[mid]! < u) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  for (let k = 0; k < nnz; k++) {
-    rows[k] = Math.floor(rand() * users)
-    // Half of each customer's items come from a per-customer "taste" band, half from popularity.
-    cols[k] = rand() < 0.5 ? pick() : (rows[k]! * 37 + Math.floor(rand() * 200)) % items
-  }
-  return buildCsrFromCoo(users, items, rows, cols, new Float64Array(nnz).fill(1))
-}
-
 const out: Record<string, unknown> = { node: process.version, startedAt: new Date().toISOString() }
 
 // MovieLens-100k, fixed split.
@@ -175,7 +148,7 @@ if (!args.includes('--skip-simulated')) {
   const items = 50_000
   log(`simulated ${users} × ${items} × ${nnz}`)
   const t0 = performance.now()
-  const x = simulate(users, items, nnz)
+  const x = simulateInteractions(users, items, nnz)
   const buildMs = Math.round(performance.now() - t0)
   const knn = fitMeasured('item-knn', () => fitRecommender('item-knn', x, { neighbours: 100 }))
   const threads = flag('--threads')
