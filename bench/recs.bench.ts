@@ -3,12 +3,15 @@
  * Online Retail time split (last 30 days held out), serving latency in process, and a simulated
  * 1,000,000 customers × 50,000 items × 20,000,000 interactions set (item-kNN, iALS 64 factors).
  *
- *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--iterations 15]
+ *   npx tsx bench/recs.bench.ts --json [--simulated 20000000] [--iterations 15] [--threads N]
  *     [--skip-simulated | --only-simulated]
+ *
+ * `--threads` sets iALS's fit threads on the simulated set (default: two, or one on one core).
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { buildCsrFromCoo, type CsrMatrix } from '../src/numeric/csr-matrix.js'
+import type { CsrMatrix } from '../src/numeric/csr-matrix.js'
+import { simulateInteractions } from './simulate-interactions.js'
 import { readMovieLensSplitDir } from '../src/customize/recommend/dataset-files.js'
 import { buildTrainTest, evaluateModels } from '../src/customize/recommend/evaluate.js'
 import { fitRecommender } from '../src/customize/recommend/fit-recommender.js'
@@ -56,7 +59,7 @@ function fitMeasured(
 function servingLatency(
   rm: RecommendationModel,
   requests: number,
-): { p50Ms: number; p99Ms: number; catalog: number } {
+): { p50Ms: number; p99Ms: number; cpuP50Ms: number; cpuP99Ms: number; catalog: number } {
   const products = new Map<string, ProductFacts>(
     rm.itemIds.map((id) => [
       id,
@@ -65,12 +68,15 @@ function servingLatency(
   )
   const rand = seededRandom(7)
   const times: number[] = []
+  // CPU time per request too: on a shared machine it tells what an idle one would take.
+  const cpuTimes: number[] = []
   for (let r = 0; r < requests; r++) {
     const events = Array.from({ length: 20 }, (_, k) => ({
       productId: rm.itemIds[Math.floor(rand() * rm.itemIds.length)]!,
       kind: k === 19 ? ('skip' as const) : ('purchase' as const),
       time: k,
     }))
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     const res = recommendList(
       rm,
@@ -79,12 +85,21 @@ function servingLatency(
       { list: 'for-you', n: 10, now: 0 },
     )
     times.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpuTimes.push((c.user + c.system) / 1000)
     if (!res.ok) throw new Error('serving failed')
   }
   times.sort((a, b) => a - b)
-  const q = (p: number): number =>
-    Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))]! * 1000) / 1000
-  return { p50Ms: q(0.5), p99Ms: q(0.99), catalog: rm.itemIds.length }
+  cpuTimes.sort((a, b) => a - b)
+  const q = (sorted: readonly number[], p: number): number =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 1000) / 1000
+  return {
+    p50Ms: q(times, 0.5),
+    p99Ms: q(times, 0.99),
+    cpuP50Ms: q(cpuTimes, 0.5),
+    cpuP99Ms: q(cpuTimes, 0.99),
+    catalog: rm.itemIds.length,
+  }
 }
 
 function asServing(model: Recommender, x: CsrMatrix): RecommendationModel {
@@ -92,34 +107,6 @@ function asServing(model: Recommender, x: CsrMatrix): RecommendationModel {
   const popularity = new Float64Array(model.itemCount)
   for (let p = 0; p < x.rowPtr[x.rows]!; p++) popularity[x.colIdx[p]!]! += 1
   return { model, itemIds, itemIndex: new Map(itemIds.map((id, i) => [id, i])), popularity }
-}
-
-/** Power-law item popularity, customers with geometric-ish history lengths averaging nnz/users. */
-function simulate(users: number, items: number, nnz: number): CsrMatrix {
-  const rand = seededRandom(11)
-  const rows = new Int32Array(nnz)
-  const cols = new Int32Array(nnz)
-  const cdf = new Float64Array(items)
-  let s = 0
-  for (let i = 0; i < items; i++) cdf[i] = s += 1 / Math.pow(i + 1, 0.8)
-  for (let i = 0; i < items; i++) cdf[i]! /= s
-  const pick = (): number => {
-    const u = rand()
-    let lo = 0
-    let hi = items - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (cdf[mid]! < u) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  for (let k = 0; k < nnz; k++) {
-    rows[k] = Math.floor(rand() * users)
-    // Half of each customer's items come from a per-customer "taste" band, half from popularity.
-    cols[k] = rand() < 0.5 ? pick() : (rows[k]! * 37 + Math.floor(rand() * 200)) % items
-  }
-  return buildCsrFromCoo(users, items, rows, cols, new Float64Array(nnz).fill(1))
 }
 
 const out: Record<string, unknown> = { node: process.version, startedAt: new Date().toISOString() }
@@ -173,26 +160,44 @@ if (!args.includes('--skip-simulated')) {
   const items = 50_000
   log(`simulated ${users} × ${items} × ${nnz}`)
   const t0 = performance.now()
-  const x = simulate(users, items, nnz)
+  const x = simulateInteractions(users, items, nnz)
   const buildMs = Math.round(performance.now() - t0)
   const knn = fitMeasured('item-knn', () => fitRecommender('item-knn', x, { neighbours: 100 }))
-  const ials = fitMeasured('ials', () =>
-    fitRecommender(
+  const threads = flag('--threads')
+  const iterationMs: number[] = []
+  let last = 0
+  const ials = fitMeasured('ials', () => {
+    const t1 = performance.now()
+    return fitRecommender(
       'ials',
       x,
-      { factors: 64, iterations: Number(flag('--iterations') ?? 15) },
+      {
+        factors: 64,
+        iterations: Number(flag('--iterations') ?? 15),
+        ...(threads === undefined ? {} : { threads: Number(threads) }),
+      },
       (phase, done, total) => {
+        const at = performance.now() - t1
+        iterationMs.push(Math.round(at - last))
+        last = at
         log(`    ials ${phase} ${done}/${total} at ${Math.round(performance.now() - t0)} ms`)
       },
-    ),
-  )
+    )
+  })
   out['simulated'] = {
     customers: users,
     items,
     interactions: x.rowPtr[x.rows],
     buildMs,
     itemKnn: { fitMs: knn.fitMs, rssDeltaMb: knn.rssDeltaMb, maxRssMb: knn.maxRssMb },
-    ials: { fitMs: ials.fitMs, rssDeltaMb: ials.rssDeltaMb, maxRssMb: ials.maxRssMb, factors: 64 },
+    ials: {
+      fitMs: ials.fitMs,
+      iterationMs,
+      threads: threads === undefined ? 'default' : Number(threads),
+      rssDeltaMb: ials.rssDeltaMb,
+      maxRssMb: ials.maxRssMb,
+      factors: 64,
+    },
     servingItemKnn: servingLatency(asServing(knn.model, x), 1000),
     servingIals: servingLatency(asServing(ials.model, x), 1000),
   }

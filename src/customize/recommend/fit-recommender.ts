@@ -48,6 +48,7 @@ export function fitRecommender(
         cgSteps: num(params, 'cgSteps', TUNED.ials.cgSteps),
         regularizationExponent: num(params, 'regularizationExponent', 0),
         seed: num(params, 'seed', 42),
+        ...(typeof params['threads'] === 'number' ? { threads: params['threads'] } : {}),
       }
       return fitIals(x, p, progress)
     }

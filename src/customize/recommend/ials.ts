@@ -1,6 +1,15 @@
 import { choleskyFactor, choleskySolve } from '../../numeric/cholesky.js'
 import { transposeCsr, type CsrMatrix } from '../../numeric/csr-matrix.js'
-import { axpy, dot, gramTimes } from '../../numeric/vector-kernels.js'
+import { dot, dotPair } from '../../numeric/vector-kernels.js'
+import { addGram, balancedRowRanges, symmetrize } from './ials-sweep.js'
+import {
+  IALS_TASK,
+  runIalsTask,
+  sumPartialGrams,
+  type IalsShared,
+  type IalsTask,
+} from './ials-tasks.js'
+import { defaultIalsThreads, openIalsThreadPool, sharedCsr, sharedFloat64 } from './ials-threads.js'
 import type { FitProgress, ModelState, Recommender, ScoreBuffer } from './recommender.js'
 
 export interface IalsParams {
@@ -13,11 +22,20 @@ export interface IalsParams {
   /** Conjugate-gradient steps per row and half-sweep (warm started). */
   readonly cgSteps?: number
   /**
-   * Frequency-scaled regularization (Rendle et al. 2022): row r gets λ·(1 + n_r)^ν where n_r is
-   * its number of observed cells. 0 (default) gives the classic constant λ.
+   * Frequency-scaled regularization (Rendle et al. 2022): row r gets λ·(w_r / w̄)^ν where
+   * w_r = (number of columns) + α·Σ_j x_rj is the row's total confidence and w̄ its mean over
+   * the rows of that side, so λ stays the regularization of an average row. 0 (default) gives
+   * the classic constant λ.
    */
   readonly regularizationExponent?: number
   readonly seed?: number
+  /**
+   * Threads the fit runs on (default: two, or one on a single-core machine or for a tiny
+   * problem, see defaultIalsThreads). Each half-sweep's rows are split between them; the
+   * factors equal the one-thread fit's up to float rounding (the Gramian's partial sums add in
+   * another order).
+   */
+  readonly threads?: number
 }
 
 /**
@@ -41,28 +59,67 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
   if (!(k >= 1) || !(params.regularization >= 0) || !(params.alpha >= 0)) {
     throw new Error(`iALS: invalid params ${JSON.stringify(params)}`)
   }
+  const threads = Math.max(
+    1,
+    Math.floor(params.threads ?? defaultIalsThreads(x.rowPtr[x.rows]!, k)),
+  )
   const cgSteps = params.cgSteps ?? 3
   const nu = params.regularizationExponent ?? 0
+  const multi = threads > 1
+  // With helper threads every array they read or write lies in a SharedArrayBuffer.
+  const alloc = (length: number): Float64Array =>
+    multi ? sharedFloat64(length) : new Float64Array(length)
+  const f64 = (from: Float64Array): Float64Array =>
+    multi ? sharedFloat64(from.length, from) : from
   const xt = transposeCsr(x)
-  let seed = (params.seed ?? 42) >>> 0
-  const rand = (): number => {
-    seed = (seed + 0x6d2b79f5) >>> 0
-    let t = seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  const users = alloc(x.rows * k)
+  const items = alloc(x.cols * k)
+  initFactors(users, items, params.seed ?? 42, k)
+  const userReg = rowRegularization(x, params.regularization, params.alpha, nu)
+  const itemReg = rowRegularization(xt, params.regularization, params.alpha, nu)
+  const shared: IalsShared = {
+    k,
+    alpha: params.alpha,
+    cgSteps,
+    threads,
+    userSide: { m: multi ? sharedCsr(x) : x, rowReg: f64(userReg.reg) },
+    itemSide: { m: multi ? sharedCsr(xt) : xt, rowReg: f64(itemReg.reg) },
+    userFactors: users,
+    itemFactors: items,
+    userRanges: balancedRowRanges(x, k, threads),
+    itemRanges: balancedRowRanges(xt, k, threads),
+    gram: alloc(k * k),
+    partialGrams: alloc(threads * k * k),
   }
-  const scale = 0.1 / Math.sqrt(k)
-  const users = new Float64Array(x.rows * k)
-  const items = new Float64Array(x.cols * k)
-  for (let i = 0; i < items.length; i++) items[i] = (rand() - 0.5) * 2 * scale
-  for (let i = 0; i < users.length; i++) users[i] = (rand() - 0.5) * 2 * scale
-  const gram = new Float64Array(k * k)
-  const work = new Float64Array(4 * k)
-  for (let it = 0; it < params.iterations; it++) {
-    halfSweep(x, users, items, k, params, nu, cgSteps, gram, work)
-    halfSweep(xt, items, users, k, params, nu, cgSteps, gram, work)
-    progress?.('iteration', it + 1, params.iterations)
+  const pool = multi ? openIalsThreadPool(shared) : null
+  // Helpers that did not start leave the fit to this thread alone.
+  const single: IalsShared =
+    pool === null && multi
+      ? {
+          ...shared,
+          threads: 1,
+          userRanges: balancedRowRanges(x, k, 1),
+          itemRanges: balancedRowRanges(xt, k, 1),
+        }
+      : shared
+  const work = new Float64Array(3 * k)
+  const run = (task: IalsTask): void => {
+    if (pool === null) runIalsTask(single, task, 0, work)
+    else pool.run(task)
+  }
+  const active = pool === null ? single : shared
+  try {
+    for (let it = 0; it < params.iterations; it++) {
+      run(IALS_TASK.gramOfItems)
+      sumPartialGrams(active)
+      run(IALS_TASK.sweepUsers)
+      run(IALS_TASK.gramOfUsers)
+      sumPartialGrams(active)
+      run(IALS_TASK.sweepItems)
+      progress?.('iteration', it + 1, params.iterations)
+    }
+  } finally {
+    pool?.close()
   }
   const stored = {
     factors: k,
@@ -71,84 +128,59 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     iterations: params.iterations,
     cgSteps,
     regularizationExponent: nu,
+    userWeightMean: userReg.meanWeight,
     seed: params.seed ?? 42,
   }
-  return ialsModel(items, x.cols, stored)
+  // The model keeps plain (transferable) copies, not the shared buffers.
+  return ialsModel(multi ? items.slice() : items, x.cols, stored)
 }
 
-/** YᵀY (k×k, row-major) of a row-major factor matrix. */
-function gramOf(f: Float64Array, rows: number, k: number, out: Float64Array): void {
-  out.fill(0)
-  for (let r = 0; r < rows; r++) {
-    const o = r * k
-    for (let a = 0; a < k; a++) {
-      const fa = f[o + a]!
-      if (fa === 0) continue
-      const ra = a * k
-      for (let b = a; b < k; b++) out[ra + b]! += fa * f[o + b]!
-    }
+/** Uniform starting factors in ±0.1/√k from a seeded generator (mulberry32), items first. */
+function initFactors(users: Float64Array, items: Float64Array, seed0: number, k: number): void {
+  let seed = seed0 >>> 0
+  const rand = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[a * k + b] = out[b * k + a]!
+  const scale = 0.1 / Math.sqrt(k)
+  for (let i = 0; i < items.length; i++) items[i] = (rand() - 0.5) * 2 * scale
+  for (let i = 0; i < users.length; i++) users[i] = (rand() - 0.5) * 2 * scale
 }
 
-/** Updates every row of `solve` (factors for the rows of m) given `fixed` (for its columns). */
-function halfSweep(
+/** A row's total confidence: every column counts 1, an observed cell α·x more. */
+function rowWeight(
+  cols: number,
+  alpha: number,
+  values: Float64Array,
+  start: number,
+  end: number,
+): number {
+  let s = 0
+  for (let q = start; q < end; q++) s += values[q]!
+  return cols + alpha * s
+}
+
+/** λ·(w_r / w̄)^ν per row of m (see {@link IalsParams.regularizationExponent}), and w̄. */
+function rowRegularization(
   m: CsrMatrix,
-  solve: Float64Array,
-  fixed: Float64Array,
-  k: number,
-  params: IalsParams,
+  lambda: number,
+  alpha: number,
   nu: number,
-  cgSteps: number,
-  gram: Float64Array,
-  work: Float64Array,
-): void {
-  gramOf(fixed, m.cols, k, gram)
-  const r = work.subarray(0, k)
-  const p = work.subarray(k, 2 * k)
-  const ap = work.subarray(2 * k, 3 * k)
-  const alpha = params.alpha
-  for (let u = 0; u < m.rows; u++) {
-    const start = m.rowPtr[u]!
-    const end = m.rowPtr[u + 1]!
-    const xo = u * k
-    const reg =
-      nu === 0 ? params.regularization : params.regularization * Math.pow(1 + end - start, nu)
-    // r = b − A·x with b = Σ c y_i and A = G + reg·I + Σ (c−1) y yᵀ.
-    gramTimes(gram, solve, xo, reg, r, k)
-    for (let a = 0; a < k; a++) r[a] = -r[a]!
-    for (let q = start; q < end; q++) {
-      const yo = m.colIdx[q]! * k
-      const cm1 = alpha * m.values[q]!
-      const coef = 1 + cm1 - cm1 * dot(fixed, yo, solve, xo, k)
-      axpy(coef, fixed, yo, r, 0, k)
-    }
-    let rs = 0
-    for (let a = 0; a < k; a++) {
-      p[a] = r[a]!
-      rs += r[a]! * r[a]!
-    }
-    for (let step = 0; step < cgSteps && rs > 1e-20; step++) {
-      gramTimes(gram, p, 0, reg, ap, k)
-      for (let q = start; q < end; q++) {
-        const yo = m.colIdx[q]! * k
-        axpy(alpha * m.values[q]! * dot(fixed, yo, p, 0, k), fixed, yo, ap, 0, k)
-      }
-      const pap = dot(p, 0, ap, 0, k)
-      if (!(pap > 0)) break
-      const step_ = rs / pap
-      let rsNew = 0
-      for (let a = 0; a < k; a++) {
-        solve[xo + a]! += step_ * p[a]!
-        const ra = r[a]! - step_ * ap[a]!
-        r[a] = ra
-        rsNew += ra * ra
-      }
-      const beta = rsNew / rs
-      for (let a = 0; a < k; a++) p[a] = r[a]! + beta * p[a]!
-      rs = rsNew
-    }
+): { readonly reg: Float64Array; readonly meanWeight: number } {
+  const reg = new Float64Array(m.rows)
+  let total = 0
+  for (let r = 0; r < m.rows; r++) {
+    reg[r] = rowWeight(m.cols, alpha, m.values, m.rowPtr[r]!, m.rowPtr[r + 1]!)
+    total += reg[r]!
   }
+  const meanWeight = m.rows > 0 ? total / m.rows : 1
+  for (let r = 0; r < m.rows; r++) {
+    reg[r] = nu === 0 ? lambda : lambda * Math.pow(reg[r]! / meanWeight, nu)
+  }
+  return { reg, meanWeight }
 }
 
 interface StoredIalsParams {
@@ -158,15 +190,19 @@ interface StoredIalsParams {
   readonly iterations: number
   readonly cgSteps: number
   readonly regularizationExponent: number
+  /** w̄ of the customer side, to scale a scored customer's λ as in training. */
+  readonly userWeightMean: number
   readonly seed: number
 }
 
 function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Recommender {
   const k = params.factors
   const gram = new Float64Array(k * k)
-  gramOf(items, n, k, gram)
+  addGram(items, k, 0, n, gram)
+  symmetrize(gram, k)
   const a = new Float64Array(k * k)
   const x = new Float64Array(k)
+  const pair = new Float64Array(2)
   const norms = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     let s = 0
@@ -178,7 +214,11 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
     const reg =
       params.regularizationExponent === 0
         ? params.regularization
-        : params.regularization * Math.pow(1 + nh, params.regularizationExponent)
+        : params.regularization *
+          Math.pow(
+            rowWeight(n, params.alpha, history.values, 0, nh) / params.userWeightMean,
+            params.regularizationExponent,
+          )
     a.set(gram)
     for (let f = 0; f < k; f++) a[f * k + f]! += reg
     x.fill(0)
@@ -206,6 +246,19 @@ function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Re
     score(history, out: ScoreBuffer) {
       solveUser(history)
       for (let i = 0; i < n; i++) out[i] = dot(items, i * k, x, 0, k)
+    },
+    scoreAndSimilar(history, out: ScoreBuffer, item, similarOut) {
+      solveUser(history)
+      const io = item * k
+      const ni = norms[item]!
+      // Each item's factors are read once for its score and its similarity to `item`.
+      for (let j = 0; j < n; j++) {
+        dotPair(items, j * k, x, 0, items, io, k, pair, 0)
+        out[j] = pair[0]!
+        const d = ni * norms[j]!
+        similarOut[j] = d > 0 ? pair[1]! / d : 0
+      }
+      similarOut[item] = 0
     },
     similar(item, out: ScoreBuffer) {
       const io = item * k
@@ -246,6 +299,7 @@ export function restoreIals(state: ModelState): Recommender {
     iterations: Number(p['iterations']),
     cgSteps: Number(p['cgSteps']),
     regularizationExponent: Number(p['regularizationExponent']),
+    userWeightMean: Number(p['userWeightMean'] ?? 1),
     seed: Number(p['seed']),
   })
 }

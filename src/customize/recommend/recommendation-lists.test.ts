@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildInteractionMatrix, type InteractionRow } from './interaction-matrix.js'
+import { fitIals } from './ials.js'
 import { fitItemKnn } from './item-knn.js'
 import { fitPopularity } from './popularity.js'
+import type { Recommender } from './recommender.js'
 import {
   recommendList,
   type ActivityEvent,
@@ -136,6 +138,64 @@ describe('recommendation lists', () => {
     const a4Before = before.items.find((i) => i.productId === 'a4')!.score
     const a4After = after.items.find((i) => i.productId === 'a4')?.score ?? -Infinity
     expect(a4After).toBeLessThan(a4Before)
+  })
+
+  it('iALS scores and finds the skipped items neighbours in one pass, to the same list', () => {
+    const ials = fitIals(data.matrix, {
+      factors: 4,
+      regularization: 1,
+      alpha: 2,
+      iterations: 8,
+      threads: 1,
+    })
+    expect(typeof ials.scoreAndSimilar).toBe('function')
+    // The same model without the fused pass: score, then similar per negative item.
+    const separate: Recommender = {
+      kind: ials.kind,
+      itemCount: ials.itemCount,
+      params: ials.params,
+      score: (h, out) => {
+        ials.score(h, out)
+      },
+      similar: (item, out) => {
+        ials.similar(item, out)
+      },
+      pairSimilarity: (a, b) => ials.pairSimilarity(a, b),
+      exportState: () => ials.exportState(),
+    }
+    const activity: CustomerActivity = {
+      customerId: 'x',
+      events: [
+        ...bought('a1', 'b1'),
+        { productId: 'a3', kind: 'skip', time: NOW - DAY },
+        { productId: 'b2', kind: 'dismiss', time: NOW - DAY },
+      ],
+    }
+    const listOf = (model: Recommender): RecommendationList => {
+      const res = recommendList({ ...rm, model }, catalog, activity, {
+        list: 'for-you',
+        n: 5,
+        now: NOW,
+      })
+      if (!res.ok) throw new Error(JSON.stringify(res.error))
+      return res.value
+    }
+    const fused = listOf(ials)
+    // Nine products less two bought, one skipped and one dismissed.
+    expect(fused.items).toHaveLength(5)
+    expect(ids(fused)).not.toContain('a3')
+    expect(fused).toEqual(listOf(separate))
+    // The fused similarities equal similar() bit for bit.
+    const n = ials.itemCount
+    const scores = new Float64Array(n)
+    const sims = new Float64Array(n)
+    const want = new Float64Array(n)
+    const history = { items: Int32Array.from([0, 1]), values: Float64Array.from([1, 1]) }
+    ials.scoreAndSimilar!(history, scores, 2, sims)
+    ials.similar(2, want)
+    expect(Array.from(sims)).toEqual(Array.from(want))
+    ials.score(history, want)
+    expect(Array.from(scores)).toEqual(Array.from(want))
   })
 
   it('a liked item becomes a seed', () => {

@@ -222,8 +222,7 @@ export function recommendList(
         // Discovery for a newcomer: popular items, shuffled by week.
         for (let i = 0; i < nItems; i++) scores[i] = rm.popularity[i]!
       } else {
-        rm.model.score(seen.history, scores)
-        applyFeedback(rm.model, seen.negatives, scores, tmp, options)
+        scoreWithFeedback(rm.model, seen, scores, tmp, options)
       }
       if (list === 'for-you') {
         const explain = explainer(rm, products, seen)
@@ -370,21 +369,47 @@ function passesFilters(p: ProductFacts, request: ListRequest): boolean {
   return true
 }
 
-/** Skipped and dismissed items' neighbours fall by a share of the top score. */
+/**
+ * The customer's scores with their feedback applied; a model that can score and compute the
+ * first skipped item's similarities in one pass does so.
+ */
+function scoreWithFeedback(
+  model: Recommender,
+  seen: Seen,
+  scores: Float64Array,
+  tmp: Float64Array,
+  options: ListOptions,
+): void {
+  const first = seen.negatives[0]
+  if (first !== undefined && model.scoreAndSimilar !== undefined) {
+    model.scoreAndSimilar(seen.history, scores, first.item, tmp)
+    applyFeedback(model, seen.negatives, scores, tmp, options, true)
+  } else {
+    model.score(seen.history, scores)
+    applyFeedback(model, seen.negatives, scores, tmp, options)
+  }
+}
+
+/**
+ * Skipped and dismissed items' neighbours fall by a share of the top score. With
+ * `firstInTmp`, `tmp` already holds the first negative item's similarities.
+ */
 function applyFeedback(
   model: Recommender,
   negatives: Seen['negatives'],
   scores: Float64Array,
   tmp: Float64Array,
   options: ListOptions,
+  firstInTmp = false,
 ): void {
   if (negatives.length === 0) return
   const n = model.itemCount
   let top = 0
   for (let i = 0; i < n; i++) if (Math.abs(scores[i]!) > top) top = Math.abs(scores[i]!)
   if (top === 0) top = 1
-  for (const { item, dismissed } of negatives) {
-    model.similar(item, tmp)
+  for (let t = 0; t < negatives.length; t++) {
+    const { item, dismissed } = negatives[t]!
+    if (!(firstInTmp && t === 0)) model.similar(item, tmp)
     let maxSim = 0
     for (let i = 0; i < n; i++) if (tmp[i]! > maxSim) maxSim = tmp[i]!
     if (maxSim <= 0) continue

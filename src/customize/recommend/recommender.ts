@@ -36,6 +36,16 @@ export interface Recommender {
   score(history: UserHistory, out: ScoreBuffer): void
   /** Writes how strongly each item goes with `item` (length ≥ itemCount); `item` itself gets 0. */
   similar(item: number, out: ScoreBuffer): void
+  /**
+   * Optional: `score(history, out)` and `similar(item, similarOut)` in one pass over the model's
+   * parameters, with exactly the results of the two calls; for a list with a skipped item.
+   */
+  scoreAndSimilar?(
+    history: UserHistory,
+    out: ScoreBuffer,
+    item: number,
+    similarOut: Float64Array,
+  ): void
   /** How alike two items are, on the scale of {@link similar}; for diversity (MMR). */
   pairSimilarity(a: number, b: number): number
   exportState(): ModelState
