@@ -236,7 +236,7 @@ class BatchResolver {
     store: Store,
     private readonly nowMs: number,
   ) {
-    this.writer = new BatchWriter(db, store.capabilities)
+    this.writer = new BatchWriter(db, store.capabilities, store.sqliteStatements)
   }
 
   async preload(identities: readonly Identity[]): Promise<void> {
