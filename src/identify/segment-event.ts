@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { jsonBytesOver } from '../core/json-bytes-over.js'
 import type { JsonObject } from '../core/json.js'
 
 /** The Segment spec's call types idic accepts. */
@@ -116,8 +117,8 @@ export function validateSegmentEvent(raw: unknown, impliedType?: EventType): Eve
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return reject('not_an_object', 'event must be a JSON object', null)
   }
-  const size = Buffer.byteLength(JSON.stringify(raw))
-  if (size > MAX_EVENT_BYTES) {
+  const size = jsonBytesOver(raw, MAX_EVENT_BYTES)
+  if (size !== null) {
     return reject(
       'event_too_large',
       `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`,
