@@ -27,4 +27,41 @@ describe('validateSegmentEvent', () => {
       })
     }
   })
+
+  it('normalizes each call type to the same fields', () => {
+    const base = { userId: 'u1', anonymousId: 'a1', messageId: 'm1' }
+    const context = { traits: { email: 'x@example.com' } }
+    const identify = validateSegmentEvent({
+      ...base,
+      type: 'identify',
+      context,
+      traits: { plan: 'pro' },
+    })
+    const alias = validateSegmentEvent({ ...base, type: 'alias', previousId: 'a0' })
+    const group = validateSegmentEvent({ ...base, type: 'group', groupId: 7, traits: { n: 1 } })
+    const page = validateSegmentEvent({ anonymousId: 'a1', name: 'Home' }, 'page')
+    expect(identify).toEqual({
+      ok: true,
+      event: {
+        messageId: 'm1',
+        type: 'identify',
+        name: null,
+        userId: 'u1',
+        anonymousId: 'a1',
+        previousId: null,
+        groupId: null,
+        properties: { plan: 'pro' },
+        traits: { email: 'x@example.com', plan: 'pro' },
+        context,
+        timestamp: null,
+        sentAt: null,
+      },
+    })
+    expect(alias).toMatchObject({
+      ok: true,
+      event: { type: 'alias', previousId: 'a0', properties: {} },
+    })
+    expect(group).toMatchObject({ ok: true, event: { groupId: '7', properties: { n: 1 } } })
+    expect(page).toMatchObject({ ok: true, event: { type: 'page', name: 'Home', userId: null } })
+  })
 })
