@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely'
 import { parseJsonObject, type JsonObject } from '../core/json.js'
-import type { EngineCapabilities } from '../store/engine.js'
+import { BulkStatements, type SqlValue } from '../store/bulk-statements.js'
+import type { EngineCapabilities, SqlitePrepare } from '../store/engine.js'
 import type { Database } from '../store/database.js'
-import { chunkRows } from '../store/insert-chunked.js'
-import type {
-  EventsTable,
-  IdentitiesTable,
-  OrderItemsTable,
-  OrdersTable,
+import {
+  PRODUCT_COLUMNS,
+  type EventsTable,
+  type IdentitiesTable,
+  type ProductsTable,
 } from '../store/tables/identify.table.js'
 import type { Projection } from './ecommerce-projection.js'
 
@@ -18,14 +18,76 @@ interface TouchedCustomer {
   isNew: boolean
 }
 
+type Row = readonly SqlValue[]
+
+const CUSTOMER_COLUMNS = [
+  'id',
+  'traits',
+  'email',
+  'first_seen_at',
+  'last_seen_at',
+  'manager_id',
+  'created_at',
+] as const
+const IDENTITY_COLUMNS = ['kind', 'value', 'customer_id', 'first_seen_at'] as const
+const EVENT_COLUMNS = [
+  'message_id',
+  'customer_id',
+  'type',
+  'name',
+  'user_id',
+  'anonymous_id',
+  'occurred_at',
+  'received_at',
+  'properties',
+  'context',
+] as const satisfies readonly (keyof EventsTable)[]
+const ORDER_COLUMNS = [
+  'customer_id',
+  'order_id',
+  'placed_at',
+  'total',
+  'discount',
+  'refunded',
+  'currency',
+  'status',
+  'country',
+  'source',
+  'message_id',
+  'created_at',
+] as const
+const ITEM_COLUMNS = [
+  'customer_id',
+  'order_id',
+  'line',
+  'product_id',
+  'sku',
+  'name',
+  'category',
+  'price',
+  'quantity',
+  'returned_quantity',
+] as const
+const INTERACTION_COLUMNS = [
+  'customer_id',
+  'message_id',
+  'product_id',
+  'kind',
+  'value',
+  'occurred_at',
+] as const
+
 /**
- * Collects the rows an ingestion batch produces and writes them in a handful of multi-row
- * statements. `flush` must run before anything that reads these tables (a merge).
+ * Collects the rows an ingestion batch produces and writes them through `BulkStatements`: on
+ * SQLite one cached prepared statement per table, run once per row on the store's own handle
+ * (no query is built or compiled per batch); on PostgreSQL multi-row statements. `flush` must run
+ * before anything that reads these tables (a merge).
  */
 export class BatchWriter {
   private readonly touched = new Map<string, TouchedCustomer>()
-  private identities: IdentitiesTable[] = []
-  private events: EventsTable[] = []
+  private readonly bulk: BulkStatements
+  private identities: Row[] = []
+  private events: Row[] = []
   private projections: {
     customerId: string
     messageId: string
@@ -36,7 +98,10 @@ export class BatchWriter {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: EngineCapabilities,
-  ) {}
+    sqlite: SqlitePrepare | null,
+  ) {
+    this.bulk = new BulkStatements(db, capabilities, sqlite)
+  }
 
   touchCustomer(customerId: string, atMs: number, traits: JsonObject | null, isNew: boolean): void {
     const seen = this.touched.get(customerId)
@@ -50,11 +115,22 @@ export class BatchWriter {
   }
 
   addIdentity(row: IdentitiesTable): void {
-    this.identities.push(row)
+    this.identities.push([row.kind, row.value, row.customer_id, row.first_seen_at])
   }
 
   addEvent(row: EventsTable): void {
-    this.events.push(row)
+    this.events.push([
+      row.message_id,
+      row.customer_id,
+      row.type,
+      row.name,
+      row.user_id,
+      row.anonymous_id,
+      row.occurred_at,
+      row.received_at,
+      row.properties,
+      row.context,
+    ])
   }
 
   addProjection(customerId: string, messageId: string, at: number, projection: Projection): void {
@@ -63,8 +139,8 @@ export class BatchWriter {
 
   async flush(nowMs: number): Promise<void> {
     await this.writeCustomers(nowMs)
-    await this.insertAll('identities', this.identities, ['kind', 'value'])
-    await this.insertAll('events', this.events, ['message_id'])
+    await this.insertAll('identities', IDENTITY_COLUMNS, this.identities, ['kind', 'value'])
+    await this.insertAll('events', EVENT_COLUMNS, this.events, ['message_id'])
     await this.writeProjections(nowMs)
     this.touched.clear()
     this.identities = []
@@ -86,105 +162,92 @@ export class BatchWriter {
         .execute()
       for (const row of rows) stored.set(row.id, parseJsonObject(row.traits))
     }
-    const rows = [...this.touched].map(([id, c]) => {
+    const rows = [...this.touched].map(([id, c]): Row => {
       const traits = c.traits === null ? null : { ...(stored.get(id) ?? {}), ...c.traits }
       const email = traits === null ? null : emailOf(traits)
-      return {
-        id,
-        // '' means "keep what is stored": see the conflict clause below.
-        traits: traits === null ? (c.isNew ? '{}' : '') : JSON.stringify(traits),
-        email,
-        first_seen_at: c.firstSeen,
-        last_seen_at: c.lastSeen,
-        manager_id: null,
-        created_at: nowMs,
-      }
+      // '' means "keep what is stored": see the conflict clause below.
+      const text = traits === null ? (c.isNew ? '{}' : '') : JSON.stringify(traits)
+      return [id, text, email, c.firstSeen, c.lastSeen, null, nowMs]
     })
-    const greatest = sql.raw(this.capabilities.greatest)
-    const least = sql.raw(this.capabilities.least)
-    for (const chunk of chunkRows(rows, this.capabilities.maxParameters)) {
-      await this.db
-        .insertInto('customers')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({
-            last_seen_at: sql`${greatest}(customers.last_seen_at, excluded.last_seen_at)`,
-            first_seen_at: sql`${least}(customers.first_seen_at, excluded.first_seen_at)`,
-            traits: sql`CASE WHEN excluded.traits = '' THEN customers.traits ELSE excluded.traits END`,
-            email: sql`COALESCE(excluded.email, customers.email)`,
-          }),
-        )
-        .execute()
-    }
+    const { greatest, least } = this.capabilities
+    await this.bulk.insert(
+      'customers',
+      CUSTOMER_COLUMNS,
+      rows,
+      `ON CONFLICT (id) DO UPDATE SET
+        last_seen_at = ${greatest}(customers.last_seen_at, excluded.last_seen_at),
+        first_seen_at = ${least}(customers.first_seen_at, excluded.first_seen_at),
+        traits = CASE WHEN excluded.traits = '' THEN customers.traits ELSE excluded.traits END,
+        email = COALESCE(excluded.email, customers.email)`,
+    )
   }
 
-  private async insertAll<
-    T extends 'identities' | 'events' | 'orders' | 'order_items' | 'interactions' | 'products',
-  >(
-    table: T,
-    rows: readonly Database[T][],
-    conflictColumns: readonly (keyof Database[T] & string)[],
+  private async insertAll(
+    table: 'identities' | 'events' | 'orders' | 'order_items' | 'interactions' | 'products',
+    columns: readonly string[],
+    rows: readonly Row[],
+    conflictColumns: readonly string[],
   ): Promise<void> {
-    for (const chunk of chunkRows(rows, this.capabilities.maxParameters)) {
-      await sql`INSERT INTO ${sql.table(table)} (${sql.join(Object.keys(chunk[0] as object).map((c) => sql.ref(c)))})
-        VALUES ${sql.join(chunk.map((row) => sql`(${sql.join(Object.values(row as object))})`))}
-        ON CONFLICT (${sql.join(conflictColumns.map((c) => sql.ref(c)))}) DO NOTHING`.execute(
-        this.db,
-      )
-    }
+    if (rows.length === 0) return
+    await this.bulk.insert(
+      table,
+      columns,
+      rows,
+      `ON CONFLICT (${conflictColumns.join(', ')}) DO NOTHING`,
+    )
   }
 
   private async writeProjections(nowMs: number): Promise<void> {
     if (this.projections.length === 0) return
-    const orders: OrdersTable[] = []
-    const items: OrderItemsTable[] = []
-    const products = new Map<string, Database['products']>()
-    const interactions: Database['interactions'][] = []
+    const orders: Row[] = []
+    const items: Row[] = []
+    const products = new Map<string, Row>()
+    const interactions: Row[] = []
     const later: (() => Promise<void>)[] = []
     for (const { customerId, messageId, at, projection } of this.projections) {
       switch (projection.kind) {
         case 'order': {
           const { order } = projection
-          orders.push({
-            customer_id: customerId,
-            order_id: order.orderId,
-            placed_at: at,
-            total: order.total,
-            discount: order.discount,
-            refunded: 0,
-            currency: order.currency,
-            status: 'completed',
-            country: null,
-            source: 'event',
-            message_id: messageId,
-            created_at: nowMs,
-          })
+          orders.push([
+            customerId,
+            order.orderId,
+            at,
+            order.total,
+            order.discount,
+            0,
+            order.currency,
+            'completed',
+            null,
+            'event',
+            messageId,
+            nowMs,
+          ])
           order.items.forEach((item, line) => {
-            items.push({
-              customer_id: customerId,
-              order_id: order.orderId,
+            items.push([
+              customerId,
+              order.orderId,
               line,
-              product_id: item.productId,
-              sku: item.sku,
-              name: item.name,
-              category: item.category,
-              price: item.price,
-              quantity: item.quantity,
-              returned_quantity: 0,
-            })
+              item.productId,
+              item.sku,
+              item.name,
+              item.category,
+              item.price,
+              item.quantity,
+              0,
+            ])
             noteProduct(products, item, nowMs)
           })
           break
         }
         case 'interaction':
-          interactions.push({
-            customer_id: customerId,
-            message_id: messageId,
-            product_id: projection.product.productId,
-            kind: projection.interaction,
-            value: projection.value,
-            occurred_at: at,
-          })
+          interactions.push([
+            customerId,
+            messageId,
+            projection.product.productId,
+            projection.interaction,
+            projection.value,
+            at,
+          ])
           noteProduct(products, projection.product, nowMs)
           break
         case 'refund':
@@ -203,10 +266,14 @@ export class BatchWriter {
           break
       }
     }
-    await this.insertAll('products', [...products.values()], ['id'])
-    await this.insertAll('orders', orders, ['customer_id', 'order_id'])
-    await this.insertAll('order_items', items, ['customer_id', 'order_id', 'line'])
-    await this.insertAll('interactions', interactions, ['customer_id', 'message_id', 'product_id'])
+    await this.insertAll('products', PRODUCT_COLUMNS, [...products.values()], ['id'])
+    await this.insertAll('orders', ORDER_COLUMNS, orders, ['customer_id', 'order_id'])
+    await this.insertAll('order_items', ITEM_COLUMNS, items, ['customer_id', 'order_id', 'line'])
+    await this.insertAll('interactions', INTERACTION_COLUMNS, interactions, [
+      'customer_id',
+      'message_id',
+      'product_id',
+    ])
     for (const apply of later) await apply()
   }
 
@@ -257,7 +324,7 @@ export class BatchWriter {
 }
 
 function noteProduct(
-  products: Map<string, Database['products']>,
+  products: Map<string, Row>,
   item: {
     productId: string
     sku: string | null
@@ -268,7 +335,7 @@ function noteProduct(
   nowMs: number,
 ): void {
   if (products.has(item.productId)) return
-  products.set(item.productId, {
+  const row: Record<(typeof PRODUCT_COLUMNS)[number], SqlValue> = {
     id: item.productId,
     sku: item.sku,
     name: item.name,
@@ -280,7 +347,11 @@ function noteProduct(
     attributes: '{}',
     created_at: nowMs,
     updated_at: nowMs,
-  })
+  } satisfies ProductsTable
+  products.set(
+    item.productId,
+    PRODUCT_COLUMNS.map((c) => row[c]),
+  )
 }
 
 function emailOf(traits: JsonObject): string | null {

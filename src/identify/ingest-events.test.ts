@@ -3,7 +3,7 @@ import { manualClock } from '../core/clock.js'
 import { describeEachEngine } from '../../test-support/test-store.js'
 import { getCustomerProfile } from './customer-profile.js'
 import { getDatabaseStats } from './customer-list.js'
-import { ingestEvents } from './ingest-events.js'
+import { ingestEvents, type StoredEvent } from './ingest-events.js'
 
 const T0 = Date.parse('2026-01-05T10:00:00Z')
 
@@ -127,6 +127,45 @@ describeEachEngine('ingestEvents', (current) => {
     expect(profile.traits).toMatchObject({ plan: 'pro', email: 'BO@example.com' })
     expect((await getDatabaseStats(current().db)).customers).toBe(1)
     expect(await getCustomerProfile(current().db, 'phone')).toMatchObject({ id: profile.id })
+  })
+
+  it('hands hooks the stored events with their customer after the batch merges', async () => {
+    await ingestEvents(deps(), [{ type: 'identify', userId: 'u-7', messageId: 'h0' }])
+    const seen: StoredEvent[] = []
+    const report = await ingestEvents(
+      {
+        ...deps(),
+        onStored: (_db, events) => {
+          seen.push(...events)
+          return Promise.resolve()
+        },
+      },
+      [
+        {
+          type: 'track',
+          anonymousId: 'tablet',
+          event: 'Product Viewed',
+          messageId: 'h1',
+          properties: { product_id: 'p-1' },
+          context: { ip: '10.0.0.1' },
+        },
+        { type: 'identify', userId: 'u-7', anonymousId: 'tablet', messageId: 'h2' },
+      ],
+    )
+    const owner = (await getCustomerProfile(current().db, 'u-7')).id
+    expect(report.customers.get(1)).toBe(owner)
+    expect(seen).toEqual([
+      {
+        messageId: 'h1',
+        customerId: owner,
+        type: 'track',
+        name: 'Product Viewed',
+        occurredAt: T0,
+        properties: { product_id: 'p-1' },
+        context: { ip: '10.0.0.1' },
+      },
+      expect.objectContaining({ messageId: 'h2', customerId: owner, type: 'identify' }),
+    ])
   })
 
   it('never merges two userIds through a shared browser: records a conflict instead', async () => {

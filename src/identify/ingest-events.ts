@@ -22,8 +22,8 @@ export interface IngestDeps {
   readonly store: Store
   readonly clock: Clock
   /**
-   * Called inside the ingestion transaction with the message ids of the events stored now, so a
-   * later stage can project them (Interact turns dialogue events into thread messages).
+   * Called inside the ingestion transaction with the events stored now, so a later stage can
+   * project them (Interact turns dialogue events into thread messages) without reading them back.
    */
   readonly onStored?: StoredEventsHook
   /**
@@ -35,9 +35,22 @@ export interface IngestDeps {
 
 export type EventCheck = (event: NormalizedEvent) => EventRejection | null
 
+/** An event as ingestion stored it in `events`, with its columns' JSON parsed. */
+export interface StoredEvent {
+  readonly messageId: string
+  /** The event's customer once the batch's merges are done. */
+  readonly customerId: string
+  readonly type: EventType
+  readonly name: string | null
+  readonly occurredAt: number
+  readonly properties: JsonObject
+  /** The stored envelope: context, and previousId or groupId when the event has one. */
+  readonly context: JsonObject
+}
+
 export type StoredEventsHook = (
   db: Kysely<Database>,
-  messageIds: readonly string[],
+  events: readonly StoredEvent[],
   nowMs: number,
 ) => Promise<void>
 
@@ -134,8 +147,7 @@ export async function ingestEvents(
     )
     const resolver = new BatchResolver(trx, deps.store, receivedAt)
     await resolver.preload(identitiesOf.flat())
-    let count = 0
-    const storedIds: string[] = []
+    const stored: StoredEvent[] = []
     for (const [i, entry] of valid.entries()) {
       if (existing.has(entry.messageId)) {
         const owner = await resolver.ownerOfStoredEvent(entry.messageId)
@@ -144,16 +156,14 @@ export async function ingestEvents(
       }
       const at = eventTime(entry.event, receivedAt, options.sentAt ?? null)
       const customerId = await resolver.resolve(entry, identitiesOf[i] ?? [], at)
-      resolver.record(entry, customerId, at, options.defaultCurrency ?? 'USD')
+      stored.push(resolver.record(entry, customerId, at, options.defaultCurrency ?? 'USD'))
       customers.set(entry.index, customerId)
-      storedIds.push(entry.messageId)
-      count += 1
     }
     await resolver.finish()
-    if (deps.onStored !== undefined && storedIds.length > 0) {
-      await deps.onStored(trx, storedIds, receivedAt)
+    if (deps.onStored !== undefined && stored.length > 0) {
+      await deps.onStored(trx, resolver.withCurrentOwners(stored), receivedAt)
     }
-    return { count, duplicates: existing.size }
+    return { count: stored.length, duplicates: existing.size }
   })
   for (const dup of batchDuplicates) {
     const first = valid.find((v) => v.messageId === dup.messageId)
@@ -230,13 +240,15 @@ class BatchResolver {
   private readonly inDatabase = new Set<string>()
   /** Customers created by this batch and not yet flushed. */
   private readonly created = new Set<string>()
+  /** Customers merged away by this batch, and where into. */
+  private readonly mergedInto = new Map<string, string>()
 
   constructor(
     private readonly db: Kysely<Database>,
     store: Store,
     private readonly nowMs: number,
   ) {
-    this.writer = new BatchWriter(db, store.capabilities)
+    this.writer = new BatchWriter(db, store.capabilities, store.sqliteStatements)
   }
 
   async preload(identities: readonly Identity[]): Promise<void> {
@@ -325,11 +337,13 @@ class BatchResolver {
     return customerId
   }
 
-  record(entry: ValidEvent, customerId: string, at: number, defaultCurrency: string): void {
+  /** Queues the event's rows for the next flush; returns the event as it will be stored. */
+  record(entry: ValidEvent, customerId: string, at: number, defaultCurrency: string): StoredEvent {
     const { event } = entry
     const hasTraits = Object.keys(event.traits).length > 0
     const isNew = !this.inDatabase.has(customerId)
     this.writer.touchCustomer(customerId, at, hasTraits ? event.traits : null, isNew)
+    const context = envelopeOf(event)
     this.writer.addEvent({
       message_id: entry.messageId,
       customer_id: customerId,
@@ -340,12 +354,34 @@ class BatchResolver {
       occurred_at: at,
       received_at: this.nowMs,
       properties: JSON.stringify(event.properties),
-      context: JSON.stringify(envelopeOf(event)),
+      context: JSON.stringify(context),
     })
     if (event.type === 'track' && event.name !== null) {
       const projection = projectTrackEvent(event.name, event.properties, defaultCurrency)
       this.writer.addProjection(customerId, entry.messageId, at, projection)
     }
+    return {
+      messageId: entry.messageId,
+      customerId,
+      type: event.type,
+      name: event.name,
+      occurredAt: at,
+      properties: event.properties,
+      context,
+    }
+  }
+
+  /** The events with the customer each belongs to after the batch's merges (which move events). */
+  withCurrentOwners(events: readonly StoredEvent[]): readonly StoredEvent[] {
+    if (this.mergedInto.size === 0) return events
+    return events.map((e) => {
+      let owner = e.customerId
+      for (let next = this.mergedInto.get(owner); next !== undefined;) {
+        owner = next
+        next = this.mergedInto.get(owner)
+      }
+      return owner === e.customerId ? e : { ...e, customerId: owner }
+    })
   }
 
   async finish(): Promise<void> {
@@ -387,6 +423,7 @@ class BatchResolver {
     await this.flush()
     await mergeCustomers(this.db, { fromId, intoId, reason, messageId, atMs: at })
     this.state.redirect(fromId, intoId)
+    this.mergedInto.set(fromId, intoId)
     this.inDatabase.delete(fromId)
   }
 

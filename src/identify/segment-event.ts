@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { jsonBytesOver } from '../core/json-bytes-over.js'
 import type { JsonObject } from '../core/json.js'
 
 /** The Segment spec's call types idic accepts. */
@@ -116,8 +117,8 @@ export function validateSegmentEvent(raw: unknown, impliedType?: EventType): Eve
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return reject('not_an_object', 'event must be a JSON object', null)
   }
-  const size = Buffer.byteLength(JSON.stringify(raw))
-  if (size > MAX_EVENT_BYTES) {
+  const size = jsonBytesOver(raw, MAX_EVENT_BYTES)
+  if (size !== null) {
     return reject(
       'event_too_large',
       `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`,
@@ -141,7 +142,9 @@ export function validateSegmentEvent(raw: unknown, impliedType?: EventType): Eve
       'type',
     )
   }
-  const parsed = SCHEMAS[type as EventType].safeParse({ ...record, type })
+  const parsed = SCHEMAS[type as EventType].safeParse(
+    declared === type ? record : { ...record, type },
+  )
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const path = issue === undefined || issue.path.length === 0 ? null : issue.path.join('.')
@@ -164,59 +167,49 @@ type ParsedEvent = z.output<(typeof SCHEMAS)[EventType]>
 function normalize(event: ParsedEvent): NormalizedEvent {
   const context = (event.context ?? {}) as JsonObject
   const contextTraits = context['traits']
-  const base = {
+  const traits = isObject(contextTraits) ? contextTraits : {}
+  switch (event.type) {
+    case 'track':
+      return shape(event, context, 'track', event.event, event.properties, traits)
+    case 'identify': {
+      const own = (event.traits ?? {}) as JsonObject
+      return shape(event, context, 'identify', null, own, { ...traits, ...own })
+    }
+    case 'page':
+      return shape(event, context, 'page', event.name ?? null, event.properties, traits)
+    case 'screen':
+      return shape(event, context, 'screen', event.name ?? null, event.properties, traits)
+    case 'alias':
+      return shape(event, context, 'alias', null, {}, traits, event.previousId)
+    case 'group':
+      return shape(event, context, 'group', null, event.traits, traits, null, event.groupId)
+  }
+}
+
+/** One object literal with every field, so that all events share one shape (no spreads). */
+function shape(
+  event: ParsedEvent,
+  context: JsonObject,
+  type: EventType,
+  name: string | null,
+  properties: Record<string, unknown> | undefined,
+  traits: JsonObject,
+  previousId: string | null = null,
+  groupId: string | null = null,
+): NormalizedEvent {
+  return {
     messageId: event.messageId ?? null,
+    type,
+    name,
     userId: event.userId ?? null,
     anonymousId: event.anonymousId ?? null,
+    previousId,
+    groupId,
+    properties: (properties ?? {}) as JsonObject,
+    traits,
     context,
     timestamp: event.timestamp ?? event.originalTimestamp ?? null,
     sentAt: event.sentAt ?? null,
-    previousId: null,
-    groupId: null,
-    traits: isObject(contextTraits) ? contextTraits : {},
-  }
-  switch (event.type) {
-    case 'track':
-      return {
-        ...base,
-        type: 'track',
-        name: event.event,
-        properties: (event.properties ?? {}) as JsonObject,
-      }
-    case 'identify': {
-      const traits = (event.traits ?? {}) as JsonObject
-      return {
-        ...base,
-        type: 'identify',
-        name: null,
-        properties: traits,
-        traits: { ...base.traits, ...traits },
-      }
-    }
-    case 'page':
-      return {
-        ...base,
-        type: 'page',
-        name: event.name ?? null,
-        properties: (event.properties ?? {}) as JsonObject,
-      }
-    case 'screen':
-      return {
-        ...base,
-        type: 'screen',
-        name: event.name ?? null,
-        properties: (event.properties ?? {}) as JsonObject,
-      }
-    case 'alias':
-      return { ...base, type: 'alias', name: null, properties: {}, previousId: event.previousId }
-    case 'group':
-      return {
-        ...base,
-        type: 'group',
-        name: null,
-        properties: (event.traits ?? {}) as JsonObject,
-        groupId: event.groupId,
-      }
   }
 }
 

@@ -8,6 +8,9 @@ import { matchConversions, type CandidateOrder, type PendingDelivery } from './m
 /** The event a conversion lands on the customer's timeline as. */
 export const CONVERSION_EVENT = 'Message Converted'
 
+/** The track event whose order can convert a delivery. */
+export const ORDER_COMPLETED = 'Order Completed'
+
 /** Default attribution window: an order up to 7 days after a marketing message credits it. */
 export const DEFAULT_ATTRIBUTION_WINDOW_MS = 7 * DAY_MS
 
@@ -97,7 +100,7 @@ async function selectOrders(
           )
           .select(columns)
           .where('events.message_id', 'in', selection.eventIds.slice(start, start + 1000))
-          .where('events.name', '=', 'Order Completed')
+          .where('events.name', '=', ORDER_COMPLETED)
           .where('orders.status', '!=', 'cancelled')
           .execute()),
       )

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
-import { isJsonObject, parseJsonObject, type JsonObject } from '../core/json.js'
+import { isJsonObject, type JsonObject } from '../core/json.js'
 import { err, ok, type Result } from '../core/result.js'
+import type { StoredEvent } from '../identify/ingest-events.js'
 import type { EventRejection, NormalizedEvent } from '../identify/segment-event.js'
 import type { Database } from '../store/database.js'
 import { CHANNELS, isChannelName, type ChannelName } from './channel.js'
@@ -120,35 +121,23 @@ export function checkConsentEvent(event: NormalizedEvent): EventRejection | null
  */
 export async function projectConsentEvents(
   db: Kysely<Database>,
-  eventIds: readonly string[],
+  events: readonly StoredEvent[],
   categories: ConsentCategoryMap,
 ): Promise<void> {
-  for (let start = 0; start < eventIds.length; start += 1000) {
-    const events = await db
-      .selectFrom('events')
-      .select(['customer_id', 'name', 'properties', 'context', 'occurred_at'])
-      .where('message_id', 'in', eventIds.slice(start, start + 1000))
-      .where('type', '=', 'track')
-      .where('name', 'in', NAMES)
-      .orderBy('occurred_at')
-      .execute()
-    for (const event of events) {
-      if (event.name === null) continue
-      const answers = consentAnswersOf(
-        event.name,
-        parseJsonObject(event.properties),
-        parseJsonObject(event.context),
-        categories,
+  const consent = events
+    .filter((e) => e.type === 'track' && isConsentEvent(e.name))
+    .sort((a, b) => a.occurredAt - b.occurredAt)
+  for (const event of consent) {
+    if (event.name === null) continue
+    const answers = consentAnswersOf(event.name, event.properties, event.context, categories)
+    if (!answers.ok) continue
+    for (const answer of answers.value) {
+      await recordConsentAt(
+        db,
+        event.customerId,
+        { ...answer, source: EVENT_CONSENT_SOURCE },
+        event.occurredAt,
       )
-      if (!answers.ok) continue
-      for (const answer of answers.value) {
-        await recordConsentAt(
-          db,
-          event.customer_id,
-          { ...answer, source: EVENT_CONSENT_SOURCE },
-          event.occurred_at,
-        )
-      }
     }
   }
 }

@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js'
 import { parseJsonObject, type JsonObject } from '../core/json.js'
 import { err, ok, type Result } from '../core/result.js'
 import { findCustomerId } from '../identify/customer-profile.js'
+import type { StoredEvent } from '../identify/ingest-events.js'
 import type { EventRejection, NormalizedEvent } from '../identify/segment-event.js'
 import type { Database } from '../store/database.js'
 import type { ChannelName } from './channel.js'
@@ -40,8 +41,6 @@ export const DIALOGUE_EVENT_OF = Object.fromEntries(
   Object.entries(DIALOGUE_EVENTS).map(([name, kind]) => [kind, name]),
 ) as Record<InboundKind, keyof typeof DIALOGUE_EVENTS>
 
-const DIALOGUE_NAMES = Object.keys(DIALOGUE_EVENTS)
-
 function dialogueKindOf(name: string | null): InboundKind | null {
   if (name === null) return null
   return (DIALOGUE_EVENTS as Readonly<Record<string, InboundKind>>)[name] ?? null
@@ -75,48 +74,40 @@ export function checkDialogueEvent(event: NormalizedEvent): EventRejection | nul
  */
 export async function projectDialogueEvents(
   db: Kysely<Database>,
-  eventIds: readonly string[],
+  events: readonly StoredEvent[],
   nowMs: number,
 ): Promise<void> {
-  for (let start = 0; start < eventIds.length; start += 1000) {
-    const events = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('message_id', 'in', eventIds.slice(start, start + 1000))
-      .where('type', '=', 'track')
-      .where('name', 'in', DIALOGUE_NAMES)
-      .orderBy('occurred_at')
-      .execute()
-    for (const event of events) {
-      const kind = dialogueKindOf(event.name)
-      if (kind === null) continue
-      await projectOne(db, event, kind, nowMs)
-    }
+  const dialogue = events
+    .filter((e) => e.type === 'track' && dialogueKindOf(e.name) !== null)
+    .sort((a, b) => a.occurredAt - b.occurredAt)
+  for (const event of dialogue) {
+    const kind = dialogueKindOf(event.name)
+    if (kind !== null) await projectOne(db, event, kind, nowMs)
   }
 }
 
 async function projectOne(
   db: Kysely<Database>,
-  event: Database['events'],
+  event: StoredEvent,
   kind: InboundKind,
   nowMs: number,
 ): Promise<void> {
-  const props = parseJsonObject(event.properties)
+  const props = event.properties
   const text = stringProp(props, 'text') ?? stringProp(props, 'body') ?? ''
   const rating = typeof props['rating'] === 'number' ? props['rating'] : null
   const productId = stringProp(props, 'product_id')
   const needsAnswer = NEEDS_ANSWER.includes(kind)
-  const owner = needsAnswer ? await ownerFor(db, event.customer_id) : null
+  const owner = needsAnswer ? await ownerFor(db, event.customerId) : null
   const data: JsonObject = {
-    event: event.message_id,
+    event: event.messageId,
     ...(rating === null ? {} : { rating }),
     ...(productId === null ? {} : { product_id: productId }),
   }
   const result = await db
     .insertInto('messages')
     .values({
-      id: newId('msg', event.occurred_at),
-      customer_id: event.customer_id,
+      id: newId('msg', event.occurredAt),
+      customer_id: event.customerId,
       direction: 'inbound',
       channel: stringProp(props, 'channel') ?? 'event',
       kind,
@@ -127,15 +118,15 @@ async function projectOne(
       body: text,
       data: JSON.stringify(data),
       in_reply_to: stringProp(props, 'in_reply_to'),
-      idempotency_key: `event:${event.message_id}`,
+      idempotency_key: `event:${event.messageId}`,
       read_at: null,
-      created_at: event.occurred_at,
+      created_at: event.occurredAt,
       updated_at: nowMs,
     })
     .onConflict((oc) => oc.columns(['customer_id', 'idempotency_key']).doNothing())
     .executeTakeFirst()
   if ((result.numInsertedOrUpdatedRows ?? 0n) === 0n) return
-  if (kind === 'reply') await reopenLatestAnswered(db, event.customer_id, nowMs)
+  if (kind === 'reply') await reopenLatestAnswered(db, event.customerId, nowMs)
   const interaction =
     kind === 'like' || kind === 'skip'
       ? kind
@@ -146,12 +137,12 @@ async function projectOne(
     await db
       .insertInto('interactions')
       .values({
-        customer_id: event.customer_id,
-        message_id: event.message_id,
+        customer_id: event.customerId,
+        message_id: event.messageId,
         product_id: productId,
         kind: interaction,
         value: interaction === 'rating' ? (rating ?? 0) : 1,
-        occurred_at: event.occurred_at,
+        occurred_at: event.occurredAt,
       })
       .onConflict((oc) => oc.columns(['customer_id', 'message_id', 'product_id']).doNothing())
       .execute()
@@ -270,7 +261,26 @@ export async function recordInboundMessage(
       .where('id', '=', customerId)
       .where('last_seen_at', '<', now)
       .execute()
-    await projectDialogueEvents(trx, [eventId], now)
+    const stored = await trx
+      .selectFrom('events')
+      .select(['customer_id', 'type', 'name', 'occurred_at', 'properties', 'context'])
+      .where('message_id', '=', eventId)
+      .executeTakeFirstOrThrow()
+    await projectDialogueEvents(
+      trx,
+      [
+        {
+          messageId: eventId,
+          customerId: stored.customer_id,
+          type: 'track',
+          name: stored.name,
+          occurredAt: stored.occurred_at,
+          properties: parseJsonObject(stored.properties),
+          context: parseJsonObject(stored.context),
+        },
+      ],
+      now,
+    )
   })
   const message = await findMessageByKey(deps.db, customerId, `event:${eventId}`)
   if (message === null) throw new Error(`Inbound message for event ${eventId} was not stored`)

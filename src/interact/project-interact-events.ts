@@ -1,5 +1,5 @@
 import type { EventCheck, StoredEventsHook } from '../identify/ingest-events.js'
-import { attributeConversions } from './attribute-conversions.js'
+import { attributeConversions, ORDER_COMPLETED } from './attribute-conversions.js'
 import type { ConsentCategoryMap } from './consent-categories.js'
 import { checkConsentEvent, projectConsentEvents } from './consent-events.js'
 import { checkDialogueEvent, projectDialogueEvents } from './dialogue.js'
@@ -18,9 +18,11 @@ export interface InteractProjectionSettings {
  * `Order Completed` orders convert the marketing deliveries that preceded them.
  */
 export function interactProjection(settings: InteractProjectionSettings): StoredEventsHook {
-  return async (db, eventIds, nowMs) => {
-    await projectDialogueEvents(db, eventIds, nowMs)
-    await projectConsentEvents(db, eventIds, settings.consentCategories)
+  return async (db, events, nowMs) => {
+    await projectDialogueEvents(db, events, nowMs)
+    await projectConsentEvents(db, events, settings.consentCategories)
+    const eventIds = events.filter((e) => e.name === ORDER_COMPLETED).map((e) => e.messageId)
+    if (eventIds.length === 0) return
     await attributeConversions(db, { eventIds }, { windowMs: settings.attributionWindowMs, nowMs })
   }
 }

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from './database.js'
-import type { EngineCapabilities } from './engine.js'
+import type { EngineCapabilities, SqlitePrepare } from './engine.js'
 
 export type SqlValue = string | number | null
 
@@ -43,14 +43,14 @@ export class BulkStatements {
   private readonly prepared = new Map<string, BetterSqlite3.Statement>()
 
   /**
-   * `sqlite`: the store's better-sqlite3 handle, when the engine is SQLite. Statements then run
-   * prepared once and reused on that connection (inside the same transaction as `db`), which
-   * Kysely's driver cannot do: it prepares every statement anew.
+   * `sqlite`: the store's better-sqlite3 handle (or its `sqliteStatements`), when the engine is
+   * SQLite. Statements then run prepared once and reused on that connection (inside the same
+   * transaction as `db`), without Kysely building and compiling a query for each.
    */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: EngineCapabilities,
-    private readonly sqlite: BetterSqlite3.Database | null = null,
+    private readonly sqlite: SqlitePrepare | null = null,
   ) {}
 
   private get path(): 'prepared' | 'sqlite' | 'postgres' {

@@ -192,12 +192,21 @@ export function capabilitiesOf(db: Kysely<Database>): EngineCapabilities {
     : SQLITE_CAPABILITIES
 }
 
+/** What prepares a statement on a SQLite connection. */
+export type SqlitePrepare = Pick<BetterSqlite3.Database, 'prepare'>
+
 /** An open database: the query builder, what engine it is, and how to close it. */
 export interface Store {
   readonly db: Kysely<Database>
   readonly capabilities: EngineCapabilities
   /** The better-sqlite3 handle when the engine is SQLite (for bulk paths and backups). */
   readonly sqlite: BetterSqlite3.Database | null
+  /**
+   * SQLite only: `prepare` on that handle with the statements cached by SQL text, the cache the
+   * query builder's driver uses too. Hot paths run their statements through it (inside the
+   * transaction the query builder holds open on the same connection) without preparing anew.
+   */
+  readonly sqliteStatements: SqlitePrepare | null
   close(): Promise<void>
 }
 
@@ -242,13 +251,13 @@ function openSqlite(path: string): Store {
   // 64 MiB of page cache (the default is 2 MiB): bulk writes into indexes keyed by random
   // customer ids touch pages all over the file.
   sqlite.pragma('cache_size = -65536')
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite, 256) }),
-  })
+  const statements = withStatementCache(sqlite, 256)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) })
   return {
     db,
     capabilities: SQLITE_CAPABILITIES,
     sqlite,
+    sqliteStatements: statements,
     close: () => db.destroy(),
   }
 }
@@ -305,6 +314,7 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
     db,
     capabilities: POSTGRES_CAPABILITIES,
     sqlite: null,
+    sqliteStatements: null,
     close: () => db.destroy(),
   }
 }

@@ -322,18 +322,9 @@ async function updateSegmentsFor(
  * Ingestion hook (`onStored`): live segments follow the customers whose events were just
  * stored, inside the ingestion transaction.
  */
-export const updateLiveSegmentsOnStored: StoredEventsHook = async (db, messageIds, nowMs) => {
+export const updateLiveSegmentsOnStored: StoredEventsHook = async (db, events, nowMs) => {
   const live = await listSegments(db, 'live')
   if (live.length === 0) return
-  const customers = new Set<string>()
-  for (let start = 0; start < messageIds.length; start += 1000) {
-    const rows = await db
-      .selectFrom('events')
-      .select('customer_id')
-      .distinct()
-      .where('message_id', 'in', messageIds.slice(start, start + 1000))
-      .execute()
-    for (const row of rows) customers.add(row.customer_id)
-  }
+  const customers = new Set(events.map((e) => e.customerId))
   await updateSegmentsFor(db, live, [...customers], nowMs)
 }
