@@ -21,9 +21,16 @@ export interface ReadOrderBatchesOptions extends OrderRowParserOptions {
 }
 
 /**
- * Reads and parses an order file in batches of `batchRows` order lines, on the calling thread.
- * Throws HeaderError for a header without a required column; reports every other bad row as a
- * skip with its line.
+ * Lines in the first batch, when `batchRows` is larger: the writer starts on them while the
+ * parser is still cold (the Online Retail file's first 10,000 lines take ~0.3 s to parse in a
+ * fresh worker, its first 1,000 ~40 ms), instead of waiting idle for a full batch.
+ */
+const FIRST_BATCH_ROWS = 1000
+
+/**
+ * Reads and parses an order file in batches of `batchRows` order lines (the first one smaller,
+ * FIRST_BATCH_ROWS), on the calling thread. Throws HeaderError for a header without a required
+ * column; reports every other bad row as a skip with its line.
  */
 export async function* readOrderBatches(
   path: string,
@@ -34,7 +41,9 @@ export async function* readOrderBatches(
   let lines: OrderLine[] = []
   let skips: { reason: SkipReason; line: number }[] = []
   let rowsRead = 0
+  let limit = Math.min(options.batchRows, FIRST_BATCH_ROWS)
   const take = (): ParsedBatch => {
+    limit = options.batchRows
     const batch = {
       lines,
       skips,
@@ -60,7 +69,7 @@ export async function* readOrderBatches(
       if (outcome.kind === 'skip') skips.push({ reason: outcome.reason, line: outcome.line })
       else {
         lines.push(outcome.value)
-        if (lines.length >= options.batchRows) yield take()
+        if (lines.length >= limit) yield take()
       }
     }
   }
