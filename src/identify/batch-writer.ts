@@ -4,6 +4,9 @@ import { BulkStatements, type SqlValue } from '../store/bulk-statements.js'
 import type { EngineCapabilities, SqlitePrepare } from '../store/engine.js'
 import type { Database } from '../store/database.js'
 import {
+  CUSTOMER_COLUMNS,
+  ORDER_COLUMNS,
+  ORDER_ITEM_COLUMNS,
   PRODUCT_COLUMNS,
   type EventsTable,
   type IdentitiesTable,
@@ -20,15 +23,6 @@ interface TouchedCustomer {
 
 type Row = readonly SqlValue[]
 
-const CUSTOMER_COLUMNS = [
-  'id',
-  'traits',
-  'email',
-  'first_seen_at',
-  'last_seen_at',
-  'manager_id',
-  'created_at',
-] as const
 const IDENTITY_COLUMNS = ['kind', 'value', 'customer_id', 'first_seen_at'] as const
 const EVENT_COLUMNS = [
   'message_id',
@@ -42,32 +36,6 @@ const EVENT_COLUMNS = [
   'properties',
   'context',
 ] as const satisfies readonly (keyof EventsTable)[]
-const ORDER_COLUMNS = [
-  'customer_id',
-  'order_id',
-  'placed_at',
-  'total',
-  'discount',
-  'refunded',
-  'currency',
-  'status',
-  'country',
-  'source',
-  'message_id',
-  'created_at',
-] as const
-const ITEM_COLUMNS = [
-  'customer_id',
-  'order_id',
-  'line',
-  'product_id',
-  'sku',
-  'name',
-  'category',
-  'price',
-  'quantity',
-  'returned_quantity',
-] as const
 const INTERACTION_COLUMNS = [
   'customer_id',
   'message_id',
@@ -268,7 +236,11 @@ export class BatchWriter {
     }
     await this.insertAll('products', PRODUCT_COLUMNS, [...products.values()], ['id'])
     await this.insertAll('orders', ORDER_COLUMNS, orders, ['customer_id', 'order_id'])
-    await this.insertAll('order_items', ITEM_COLUMNS, items, ['customer_id', 'order_id', 'line'])
+    await this.insertAll('order_items', ORDER_ITEM_COLUMNS, items, [
+      'customer_id',
+      'order_id',
+      'line',
+    ])
     await this.insertAll('interactions', INTERACTION_COLUMNS, interactions, [
       'customer_id',
       'message_id',

@@ -8,7 +8,12 @@ import { identityKey, type Identity } from '../identity-key.js'
 import { allocateReturns, type ReturnCandidate, type ReturnRequest } from './allocate-returns.js'
 import type { ImportTally } from './import-report.js'
 import type { OrderLine } from './order-row.js'
-import { PRODUCT_COLUMNS } from '../../store/tables/identify.table.js'
+import {
+  CUSTOMER_COLUMNS,
+  ORDER_COLUMNS,
+  ORDER_ITEM_COLUMNS,
+  PRODUCT_COLUMNS,
+} from '../../store/tables/identify.table.js'
 
 export interface OrderImportSettings {
   readonly currency: string
@@ -30,41 +35,6 @@ const MAX_CACHED_PRODUCTS = 100_000
 /** Rows per lookup query (well under every engine's parameter limit). */
 const LOOKUP_CHUNK = 1000
 
-const ITEM_COLUMNS = [
-  'customer_id',
-  'order_id',
-  'line',
-  'product_id',
-  'sku',
-  'name',
-  'category',
-  'price',
-  'quantity',
-  'returned_quantity',
-] as const
-const ORDER_COLUMNS = [
-  'customer_id',
-  'order_id',
-  'placed_at',
-  'total',
-  'discount',
-  'refunded',
-  'currency',
-  'status',
-  'country',
-  'source',
-  'message_id',
-  'created_at',
-] as const
-const CUSTOMER_COLUMNS = [
-  'id',
-  'traits',
-  'email',
-  'first_seen_at',
-  'last_seen_at',
-  'manager_id',
-  'created_at',
-] as const
 const RETURN_COLUMNS = [
   'customer_id',
   'return_id',
@@ -300,7 +270,7 @@ export class OrderImportWriter {
     }
     const itemResult = await this.bulk.insert(
       'order_items',
-      ITEM_COLUMNS,
+      ORDER_ITEM_COLUMNS,
       items,
       'ON CONFLICT (customer_id, order_id, line) DO NOTHING',
     )

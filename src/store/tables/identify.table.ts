@@ -154,3 +154,44 @@ export interface SettingsTable {
   key: string
   value: string
 }
+
+/** Every column of `customers`, in the order the bulk writers bind them. */
+export const CUSTOMER_COLUMNS = [
+  'id',
+  'traits',
+  'email',
+  'first_seen_at',
+  'last_seen_at',
+  'manager_id',
+  'created_at',
+] as const satisfies readonly (keyof CustomersTable)[]
+
+/** Every column of `orders`, in the order the bulk writers bind them. */
+export const ORDER_COLUMNS = [
+  'customer_id',
+  'order_id',
+  'placed_at',
+  'total',
+  'discount',
+  'refunded',
+  'currency',
+  'status',
+  'country',
+  'source',
+  'message_id',
+  'created_at',
+] as const satisfies readonly (keyof OrdersTable)[]
+
+/** Every column of `order_items`, in the order the bulk writers bind them. */
+export const ORDER_ITEM_COLUMNS = [
+  'customer_id',
+  'order_id',
+  'line',
+  'product_id',
+  'sku',
+  'name',
+  'category',
+  'price',
+  'quantity',
+  'returned_quantity',
+] as const satisfies readonly (keyof OrderItemsTable)[]
