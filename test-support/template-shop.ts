@@ -125,14 +125,24 @@ export async function seedFamilyOrder(
     })
     .execute()
   const family = c % 2 === 0 ? ['g1', 'g2', 'g3'] : ['k1', 'k2', 'k3']
-  const bought = c === 0 ? ['g1'] : family
+  await seedOrderItems(db, id, `o${c}`, c === 0 ? ['g1'] : family)
+}
+
+/** One unit of each product at 10 on the customer's order, lines from `firstLine` on. */
+export async function seedOrderItems(
+  db: Kysely<Database>,
+  customerId: string,
+  orderId: string,
+  productIds: readonly string[],
+  firstLine = 0,
+): Promise<void> {
   await db
     .insertInto('order_items')
     .values(
-      bought.map((product_id, line) => ({
-        customer_id: id,
-        order_id: `o${c}`,
-        line,
+      productIds.map((product_id, k) => ({
+        customer_id: customerId,
+        order_id: orderId,
+        line: firstLine + k,
         product_id,
         sku: null,
         name: null,

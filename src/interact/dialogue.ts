@@ -263,7 +263,7 @@ export async function recordInboundMessage(
       .execute()
     const stored = await trx
       .selectFrom('events')
-      .select(['customer_id', 'type', 'name', 'occurred_at', 'properties', 'context'])
+      .select(['customer_id', 'name', 'occurred_at', 'properties', 'context'])
       .where('message_id', '=', eventId)
       .executeTakeFirstOrThrow()
     await projectDialogueEvents(

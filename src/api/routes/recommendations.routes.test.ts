@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
-import { seedFamilyOrder } from '../../../test-support/template-shop.js'
+import { seedFamilyOrder, seedOrderItems } from '../../../test-support/template-shop.js'
 import { openTestApp, type TestApp } from '../../../test-support/test-app.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { trainAndStoreRecommender } from '../../customize/recommend/recommendation-service.js'
@@ -120,24 +120,7 @@ describeEachEngine('recommendation routes', (current) => {
 
   it('a customer who bought everything gets an empty list with the reason', async () => {
     await seedShop(current())
-    const { db } = current()
-    await db
-      .insertInto('order_items')
-      .values(
-        ['g2', 'g3', 'k1', 'k2', 'k3'].map((product_id, k) => ({
-          customer_id: 'c0',
-          order_id: 'o0',
-          line: 10 + k,
-          product_id,
-          sku: null,
-          name: null,
-          category: null,
-          price: 10,
-          quantity: 1,
-          returned_quantity: 0,
-        })),
-      )
-      .execute()
+    await seedOrderItems(current().db, 'c0', 'o0', ['g2', 'g3', 'k1', 'k2', 'k3'], 10)
     t = await openTestApp(current(), T0)
     const res = await get(t, '/v1/customers/c0/recommendations?list=for-you')
     expect(res.statusCode).toBe(200)

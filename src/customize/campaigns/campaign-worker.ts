@@ -358,7 +358,7 @@ async function processCampaignBatch(
     const store = {
       db: trx,
       capabilities: deps.store.capabilities,
-      sqlite: deps.store.sqlite ?? null,
+      sqliteStatements: deps.store.sqliteStatements ?? null,
     }
     await recordSends(store, campaign.id, records)
     await completeJobs(trx, finished, deps.interact.clock.now())

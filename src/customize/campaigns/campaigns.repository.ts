@@ -159,14 +159,15 @@ export interface SendRecord {
  * (queued) change, so a repeated record (a retaken job) leaves the first outcome.
  */
 export async function recordSends(
-  store: Pick<Store, 'db' | 'capabilities'> & Partial<Pick<Store, 'sqlite'>>,
+  store: Pick<Store, 'db' | 'capabilities'> & Partial<Pick<Store, 'sqliteStatements'>>,
   campaignId: string,
   records: readonly SendRecord[],
 ): Promise<void> {
   if (records.length === 0) return
-  // On SQLite's own handle each row is one prepared key lookup; through Kysely a 500-row
-  // UPDATE … FROM (VALUES …) makes SQLite scan the campaign's assignments once per statement.
-  const bulk = new BulkStatements(store.db, store.capabilities, store.sqlite ?? null)
+  // On SQLite's own handle each row is one prepared key lookup (from the store's statement
+  // cache, so not prepared again per batch); through Kysely a 500-row UPDATE … FROM (VALUES …)
+  // makes SQLite scan the campaign's assignments once per statement.
+  const bulk = new BulkStatements(store.db, store.capabilities, store.sqliteStatements ?? null)
   await bulk.updateFromValues(
     'campaign_assignments:send',
     ['text', 'text', 'text', 'text', 'text', 'bigint'],

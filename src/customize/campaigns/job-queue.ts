@@ -45,7 +45,8 @@ export const DEFAULT_BACKOFF: Backoff = { baseMs: 30_000, maxMs: 3_600_000 }
 export const DEFAULT_LEASE_MS = 5 * 60_000
 
 /** The database and what differs between its engines; a Store is one. */
-export type QueueStore = Pick<Store, 'db' | 'capabilities'> & Partial<Pick<Store, 'sqlite'>>
+export type QueueStore = Pick<Store, 'db' | 'capabilities'> &
+  Partial<Pick<Store, 'sqliteStatements'>>
 
 /**
  * Adds jobs; a job whose idempotency key is already in the table (in any state) is not added

@@ -54,33 +54,14 @@ export function runIalsTask(s: IalsShared, task: IalsTask, t: number, work: Floa
       return
     }
     case IALS_TASK.sweepUsers:
-      sweepRows(
-        s.userSide,
-        s.userFactors,
-        s.itemFactors,
-        k,
-        s.alpha,
-        s.cgSteps,
-        s.gram,
-        work,
-        s.userRanges[t]!,
-        s.userRanges[t + 1]!,
-      )
+    case IALS_TASK.sweepItems: {
+      const ofUsers = task === IALS_TASK.sweepUsers
+      const [side, solve, fixed, ranges] = ofUsers
+        ? [s.userSide, s.userFactors, s.itemFactors, s.userRanges]
+        : [s.itemSide, s.itemFactors, s.userFactors, s.itemRanges]
+      sweepRows(side, solve, fixed, k, s.alpha, s.cgSteps, s.gram, work, ranges[t]!, ranges[t + 1]!)
       return
-    case IALS_TASK.sweepItems:
-      sweepRows(
-        s.itemSide,
-        s.itemFactors,
-        s.userFactors,
-        k,
-        s.alpha,
-        s.cgSteps,
-        s.gram,
-        work,
-        s.itemRanges[t]!,
-        s.itemRanges[t + 1]!,
-      )
-      return
+    }
     case IALS_TASK.exit:
       return
   }

@@ -93,7 +93,7 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
   }
   const pool = multi ? openIalsThreadPool(shared) : null
   // Helpers that did not start leave the fit to this thread alone.
-  const single: IalsShared =
+  const active: IalsShared =
     pool === null && multi
       ? {
           ...shared,
@@ -104,10 +104,9 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
       : shared
   const work = new Float64Array(3 * k)
   const run = (task: IalsTask): void => {
-    if (pool === null) runIalsTask(single, task, 0, work)
+    if (pool === null) runIalsTask(active, task, 0, work)
     else pool.run(task)
   }
-  const active = pool === null ? single : shared
   try {
     for (let it = 0; it < params.iterations; it++) {
       run(IALS_TASK.gramOfItems)
