@@ -34,10 +34,10 @@ function tasteMatrix(): CsrMatrix {
 
 const base: IalsParams = { factors: 16, regularization: 5, alpha: 2, iterations: 6, cgSteps: 3 }
 
-function itemFactors(params: IalsParams): Float64Array {
+function itemFactors(params: IalsParams): Float32Array {
   const state = fitIals(tasteMatrix(), params).exportState()
   const items = state.arrays['items']
-  if (!(items instanceof Float64Array)) throw new Error('no item factors')
+  if (!(items instanceof Float32Array)) throw new Error('no single-precision item factors')
   return items
 }
 
@@ -56,8 +56,9 @@ describe('iALS fit on several threads', () => {
       maxDiff = Math.max(maxDiff, Math.abs(one[i]! - two[i]!))
     }
     expect(maxAbs).toBeGreaterThan(0.01)
-    // Only the Gramian's partial sums add in another order: differences at rounding level.
-    expect(maxDiff / maxAbs).toBeLessThan(1e-9)
+    // Only the Gramian's partial sums add in another order: differences at rounding level,
+    // which the model's single-precision factors can turn into one float32 step (2^-23 relative).
+    expect(maxDiff / maxAbs).toBeLessThan(2.5e-7)
   })
 
   it('a threaded model stores, restores and scores like the one-thread model', () => {
