@@ -168,6 +168,52 @@ describeEachEngine('importOrders', (current) => {
     expect(again.rowsImported).toBe(7)
   })
 
+  it('places returns alike on purchases of the same import and of an earlier one', async () => {
+    const header = RETAIL.split('\n')[0]!
+    const purchases = [
+      '600001,P1,PLATE,6,2011-01-03 09:00:00,2.00,20001,France',
+      '600002,P1,PLATE,2,2011-01-04 09:00:00,2.00,20001,France',
+    ]
+    // 5 units: the newest purchase's 2, then 3 of the older; 4 more: the 3 left, 1 in excess.
+    const returns = [
+      'C600003,P1,PLATE,-5,2011-01-05 09:00:00,2.00,20001,France',
+      'C600004,P1,PLATE,-4,2011-01-06 09:00:00,2.00,20001,France',
+    ]
+    const placed = async (store: Store): Promise<unknown[]> =>
+      await store.db
+        .selectFrom('order_items as i')
+        .innerJoin('orders as o', (join) =>
+          join.onRef('o.customer_id', '=', 'i.customer_id').onRef('o.order_id', '=', 'i.order_id'),
+        )
+        .select(['i.order_id', 'i.quantity', 'i.returned_quantity', 'o.refunded', 'o.status'])
+        .orderBy('i.order_id')
+        .execute()
+    const want = [
+      { order_id: '600001', quantity: 6, returned_quantity: 6, refunded: 12, status: 'refunded' },
+      { order_id: '600002', quantity: 2, returned_quantity: 2, refunded: 4, status: 'refunded' },
+    ]
+    // One import, one line per batch: each return is placed by its own batch, on lines this
+    // import wrote.
+    const store = current()
+    const together = fixture('returns-together.csv', [header, ...purchases, ...returns].join('\n'))
+    await importOrders({ store, clock }, together, { format: 'online-retail', batchRows: 1 })
+    expect(await placed(store)).toEqual(want)
+    // The returns of a second import are placed on the first import's lines, read from the store.
+    await sql`DELETE FROM order_returns`.execute(store.db)
+    await sql`DELETE FROM order_items`.execute(store.db)
+    await sql`DELETE FROM orders`.execute(store.db)
+    await importOrders({ store, clock }, fixture('p.csv', [header, ...purchases].join('\n')), {
+      format: 'online-retail',
+    })
+    const later = await importOrders(
+      { store, clock },
+      fixture('r.csv', [header, ...returns].join('\n')),
+      { format: 'online-retail', batchRows: 1 },
+    )
+    expect(later.inserted['order_returns']).toBe(3)
+    expect(await placed(store)).toEqual(want)
+  })
+
   it('reuses the customer an identity already names, and keeps anonymous orders on request', async () => {
     const store = current()
     const path = fixture(
