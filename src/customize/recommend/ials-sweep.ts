@@ -47,7 +47,9 @@ export function symmetrize(g: Float64Array, k: number): void {
  *
  * *Method:* each row's system (G + reg·I + Σ_obs α·x y yᵀ) x = Σ_obs (1 + α·x) y, solved
  * approximately by `cgSteps` conjugate-gradient steps warm started from the current row, never
- * forming the matrix (O(k² + n_r·k) per step). `work` holds 3k numbers.
+ * forming the matrix (O(k² + n_r·k) per step). `work` holds 3k numbers. With `diagonalGram`
+ * only G's diagonal is read (the factors are in G's eigenbasis, see {@link rotateRows}): a step
+ * then costs O(k + n_r·k).
  *
  * *References:* Y. Hu, Y. Koren, C. Volinsky, "Collaborative filtering for implicit feedback
  * datasets", ICDM 2008; G. Takács, I. Pilászy, D. Tikk, "Applications of the conjugate gradient
@@ -64,7 +66,9 @@ export function sweepRows(
   work: Float64Array,
   from: number,
   to: number,
+  diagonalGram = false,
 ): void {
+  const gramProduct = diagonalGram ? diagonalTimes : gramTimes
   const { m, rowReg } = side
   const r = work.subarray(0, k)
   const p = work.subarray(k, 2 * k)
@@ -75,7 +79,7 @@ export function sweepRows(
     const xo = u * k
     const reg = rowReg[u]!
     // r = b − A·x with b = Σ c y_i and A = G + reg·I + Σ (c − 1) y yᵀ.
-    gramTimes(gram, solve, xo, reg, r, k)
+    gramProduct(gram, solve, xo, reg, r, k)
     for (let a = 0; a < k; a++) r[a] = -r[a]!
     for (let q = start; q < end; q++) {
       const yo = m.colIdx[q]! * k
@@ -88,7 +92,7 @@ export function sweepRows(
       rs += r[a]! * r[a]!
     }
     for (let step = 0; step < cgSteps && rs > 1e-20; step++) {
-      gramTimes(gram, p, 0, reg, ap, k)
+      gramProduct(gram, p, 0, reg, ap, k)
       for (let q = start; q < end; q++) {
         const yo = m.colIdx[q]! * k
         axpy(alpha * m.values[q]! * dot(fixed, yo, p, 0, k), fixed, yo, ap, 0, k)
@@ -107,6 +111,43 @@ export function sweepRows(
       for (let a = 0; a < k; a++) p[a] = r[a]! + beta * p[a]!
       rs = rsNew
     }
+  }
+}
+
+/** out = (D + reg·I)·v[vo..vo+k) for D the diagonal of the row-major k×k `g`. */
+function diagonalTimes(
+  g: Float64Array,
+  v: Float64Array,
+  vo: number,
+  reg: number,
+  out: Float64Array,
+  k: number,
+): void {
+  for (let a = 0; a < k; a++) out[a] = (g[a * k + a]! + reg) * v[vo + a]!
+}
+
+/**
+ * Rows [from, to) of the row-major factor matrix `f` (k columns) become f_r·Q for the k×k
+ * row-major `q`, in place; `tmp` holds k numbers. With Q orthogonal, rotating both factor
+ * matrices leaves every x_uᵀy_i, every ‖x‖ and so the whole iALS loss as they were, while the
+ * Gramian becomes QᵀGQ: diagonal when Q holds G's eigenvectors.
+ */
+export function rotateRows(
+  f: Float64Array,
+  k: number,
+  q: Float64Array,
+  from: number,
+  to: number,
+  tmp: Float64Array,
+): void {
+  for (let r = from; r < to; r++) {
+    const o = r * k
+    tmp.fill(0)
+    for (let i = 0; i < k; i++) {
+      const v = f[o + i]!
+      if (v !== 0) axpy(v, q, i * k, tmp, 0, k)
+    }
+    for (let j = 0; j < k; j++) f[o + j] = tmp[j]!
   }
 }
 

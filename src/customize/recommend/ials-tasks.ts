@@ -1,4 +1,4 @@
-import { addGram, sweepRows, symmetrize, type SweepSide } from './ials-sweep.js'
+import { addGram, rotateRows, sweepRows, symmetrize, type SweepSide } from './ials-sweep.js'
 
 /**
  * What the threads fitting one iALS model share: both sides of the interaction matrix, both
@@ -22,15 +22,27 @@ export interface IalsShared {
   readonly gram: Float64Array
   /** threads × k² partial sums of the Gramian. */
   readonly partialGrams: Float64Array
+  /**
+   * Whether the customers are solved in the eigenbasis of the items' Gramian: `rotate` has
+   * turned both factor matrices by `rotation` (its eigenvectors) and `gram` holds only its
+   * eigenvalues, on the diagonal.
+   */
+  readonly eigenbasis: boolean
+  /** k×k orthogonal matrix the `rotate` task turns both factor matrices by. */
+  readonly rotation: Float64Array
 }
 
-/** The four steps of an iteration, each split across threads; EXIT ends a helper thread. */
+/**
+ * The steps of an iteration, each split across threads (`rotate` only in the eigenbasis); EXIT
+ * ends a helper thread.
+ */
 export const IALS_TASK = {
   gramOfItems: 1,
   sweepUsers: 2,
   gramOfUsers: 3,
   sweepItems: 4,
   exit: 5,
+  rotate: 6,
 } as const
 export type IalsTask = (typeof IALS_TASK)[keyof typeof IALS_TASK]
 
@@ -59,7 +71,32 @@ export function runIalsTask(s: IalsShared, task: IalsTask, t: number, work: Floa
       const [side, solve, fixed, ranges] = ofUsers
         ? [s.userSide, s.userFactors, s.itemFactors, s.userRanges]
         : [s.itemSide, s.itemFactors, s.userFactors, s.itemRanges]
-      sweepRows(side, solve, fixed, k, s.alpha, s.cgSteps, s.gram, work, ranges[t]!, ranges[t + 1]!)
+      const diagonal = ofUsers && s.eigenbasis
+      sweepRows(
+        side,
+        solve,
+        fixed,
+        k,
+        s.alpha,
+        s.cgSteps,
+        s.gram,
+        work,
+        ranges[t]!,
+        ranges[t + 1]!,
+        diagonal,
+      )
+      return
+    }
+    case IALS_TASK.rotate: {
+      const tmp = work.subarray(0, k)
+      for (const [f, rows] of [
+        [s.userFactors, s.userSide.m.rows],
+        [s.itemFactors, s.itemSide.m.rows],
+      ] as const) {
+        const from = Math.floor((rows * t) / s.threads)
+        const to = Math.floor((rows * (t + 1)) / s.threads)
+        rotateRows(f, k, s.rotation, from, to, tmp)
+      }
       return
     }
     case IALS_TASK.exit:

@@ -44,6 +44,8 @@ describe('iALS helper threads', () => {
       itemRanges: balancedRowRanges(xt, k, threads),
       gram: sharedFloat64(k * k),
       partialGrams: sharedFloat64(threads * k * k),
+      eigenbasis: false,
+      rotation: sharedFloat64(k * k),
     }
   }
 
@@ -69,6 +71,21 @@ describe('iALS helper threads', () => {
       expect(from).toBeLessThan(users * k)
       for (let i = 0; i < users * k; i++) {
         expect(two.userFactors[i], `user factor ${i}`).toBeCloseTo(one.userFactors[i]!, 10)
+      }
+      // A turn (here a cyclic shift of each row's factors) reaches the helper's rows too.
+      two.rotation.fill(0)
+      for (let f = 0; f < k; f++) two.rotation[f * k + ((f + 1) % k)] = 1
+      const users0 = Float64Array.from(two.userFactors)
+      const items0 = Float64Array.from(two.itemFactors)
+      pool!.run(IALS_TASK.rotate)
+      for (const [after, before] of [
+        [two.userFactors, users0],
+        [two.itemFactors, items0],
+      ] as const) {
+        for (let i = 0; i < before.length; i++) {
+          const row = i - (i % k)
+          expect(after[row + ((i + 1) % k)], `factor ${i}`).toBe(before[i])
+        }
       }
     } finally {
       pool?.close()

@@ -61,6 +61,25 @@ describe('iALS fit on several threads', () => {
     expect(maxDiff / maxAbs).toBeLessThan(2.5e-7)
   })
 
+  it.each([
+    ['one thread', 1],
+    ['two threads', 2],
+  ] as const)(
+    "%s: the eigenbasis solve gives the plain solve's factors up to rounding",
+    (_, threads) => {
+      const plain = itemFactors({ ...base, threads, eigenbasis: false })
+      const turned = itemFactors({ ...base, threads })
+      let maxAbs = 0
+      let maxDiff = 0
+      for (let i = 0; i < plain.length; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(plain[i]!))
+        maxDiff = Math.max(maxDiff, Math.abs(plain[i]! - turned[i]!))
+      }
+      expect(maxAbs).toBeGreaterThan(0.01)
+      expect(maxDiff / maxAbs).toBeLessThan(2.5e-7)
+    },
+  )
+
   it('a threaded model stores, restores and scores like the one-thread model', () => {
     const x = tasteMatrix()
     const params = { ...base, regularizationExponent: 1 }

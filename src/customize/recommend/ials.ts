@@ -1,7 +1,8 @@
 import { choleskyFactor, choleskySolve } from '../../numeric/cholesky.js'
 import { transposeCsr, type CsrMatrix } from '../../numeric/csr-matrix.js'
 import { dotF32, dotPairF32 } from '../../numeric/vector-kernels.js'
-import { addGram, balancedRowRanges, symmetrize } from './ials-sweep.js'
+import { symmetricEigen } from '../../numeric/symmetric-eigen.js'
+import { addGram, balancedRowRanges, rotateRows, symmetrize } from './ials-sweep.js'
 import {
   IALS_TASK,
   runIalsTask,
@@ -36,6 +37,15 @@ export interface IalsParams {
    * another order).
    */
   readonly threads?: number
+  /**
+   * Solve the customers in the eigenbasis of the items' Gramian YᵀY (default true): before each
+   * customer half-sweep both factor matrices turn by its eigenvectors Q, which leaves the loss
+   * and every CG iterate as they were (CG commutes with an orthogonal change of basis) but makes
+   * YᵀY diagonal, so each CG step's Gramian product costs k instead of k² a customer. The
+   * turn costs k² a row once per iteration; the item factors are turned back at the end. The
+   * factors equal the plain fit's up to float rounding.
+   */
+  readonly eigenbasis?: boolean
 }
 
 /**
@@ -90,6 +100,8 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     itemRanges: balancedRowRanges(xt, k, threads),
     gram: alloc(k * k),
     partialGrams: alloc(threads * k * k),
+    eigenbasis: params.eigenbasis ?? true,
+    rotation: alloc(k * k),
   }
   const pool = multi ? openIalsThreadPool(shared) : null
   // Helpers that did not start leave the fit to this thread alone.
@@ -107,10 +119,20 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     if (pool === null) runIalsTask(active, task, 0, work)
     else pool.run(task)
   }
+  // The product of every rotation so far: the factors are the plain basis's turned by it.
+  let turned: Float64Array | null = null
   try {
     for (let it = 0; it < params.iterations; it++) {
       run(IALS_TASK.gramOfItems)
       sumPartialGrams(active)
+      if (active.eigenbasis) {
+        const { values, vectors } = symmetricEigen(active.gram, k)
+        active.rotation.set(vectors)
+        run(IALS_TASK.rotate)
+        turned = turned === null ? vectors : multiply(turned, vectors, k)
+        active.gram.fill(0)
+        for (let f = 0; f < k; f++) active.gram[f * k + f] = values[f]!
+      }
       run(IALS_TASK.sweepUsers)
       run(IALS_TASK.gramOfUsers)
       sumPartialGrams(active)
@@ -119,6 +141,10 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     }
   } finally {
     pool?.close()
+  }
+  if (turned !== null) {
+    // Back to the plain basis: Y·R·Rᵀ = Y for the orthogonal R.
+    rotateRows(items, k, transpose(turned, k), 0, x.cols, new Float64Array(k))
   }
   const stored = {
     factors: k,
@@ -132,6 +158,24 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
   }
   // The model keeps a single-precision copy (plain, transferable), not the shared buffer.
   return ialsModel(items, x.cols, stored)
+}
+
+/** The k×k row-major product a·b. */
+function multiply(a: Float64Array, b: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(k * k)
+  for (let i = 0; i < k; i++) {
+    for (let m = 0; m < k; m++) {
+      const aim = a[i * k + m]!
+      for (let j = 0; j < k; j++) out[i * k + j]! += aim * b[m * k + j]!
+    }
+  }
+  return out
+}
+
+function transpose(a: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(k * k)
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) out[j * k + i] = a[i * k + j]!
+  return out
 }
 
 /** Uniform starting factors in ±0.1/√k from a seeded generator (mulberry32), items first. */
