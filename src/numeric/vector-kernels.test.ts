@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { axpy, dot, dotF32, dotPair, dotPairF32, gramTimes } from './vector-kernels.js'
+import { axpy, dot, dotF32, dotPairF32, gramTimes } from './vector-kernels.js'
 
 function randomArray(n: number, seed: number): Float64Array {
   const out = new Float64Array(n)
@@ -21,16 +21,6 @@ describe.each([1, 2, 3, 5, 8, 63, 64])('vector kernels, k = %i', (k) => {
     let expected = 0
     for (let f = 0; f < k; f++) expected += x[offset + f]! * y[2 * offset + f]!
     expect(dot(x, offset, y, 2 * offset, k)).toBeCloseTo(expected, 12)
-  })
-
-  it('dotPair gives bit for bit the two dot products, at the given output offset', () => {
-    const z = randomArray(k + 5, 41)
-    const out = new Float64Array(4).fill(9)
-    dotPair(x, offset, y, 2 * offset, z, 5, k, out, 1)
-    expect(out[1]).toBe(dot(x, offset, y, 2 * offset, k))
-    expect(out[2]).toBe(dot(x, offset, z, 5, k))
-    expect(out[0]).toBe(9)
-    expect(out[3]).toBe(9)
   })
 
   it('dotF32 sums a single-precision row against a vector as dot sums the doubles', () => {

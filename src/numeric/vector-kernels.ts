@@ -85,54 +85,6 @@ export function gramTimes(
 }
 
 /**
- * out[oo] = Σ_f a[ao+f]·b[bo+f] and out[oo+1] = Σ_f a[ao+f]·c[co+f] in one pass over a, each
- * summed exactly as {@link dot} sums it (same accumulators, same order), so the results are
- * bit-for-bit those of two dot calls. For scoring an item and its similarity to another item
- * while its factors are loaded once.
- */
-export function dotPair(
-  a: Float64Array,
-  ao: number,
-  b: Float64Array,
-  bo: number,
-  c: Float64Array,
-  co: number,
-  k: number,
-  out: Float64Array,
-  oo: number,
-): void {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let t0 = 0
-  let t1 = 0
-  let t2 = 0
-  let t3 = 0
-  let f = 0
-  for (; f + 3 < k; f += 4) {
-    const a0 = a[ao + f]!
-    const a1 = a[ao + f + 1]!
-    const a2 = a[ao + f + 2]!
-    const a3 = a[ao + f + 3]!
-    s0 += a0 * b[bo + f]!
-    s1 += a1 * b[bo + f + 1]!
-    s2 += a2 * b[bo + f + 2]!
-    s3 += a3 * b[bo + f + 3]!
-    t0 += a0 * c[co + f]!
-    t1 += a1 * c[co + f + 1]!
-    t2 += a2 * c[co + f + 2]!
-    t3 += a3 * c[co + f + 3]!
-  }
-  for (; f < k; f++) {
-    s0 += a[ao + f]! * b[bo + f]!
-    t0 += a[ao + f]! * c[co + f]!
-  }
-  out[oo] = s0 + s1 + s2 + s3
-  out[oo + 1] = t0 + t1 + t2 + t3
-}
-
-/**
  * {@link dot} of a Float32Array row (a stored factor matrix) with a Float64Array vector, for
  * scoring: single-precision rows halve the bytes a scan over a large catalog reads. A function
  * of its own rather than a wider `dot` signature, so that each keeps one array type at its loads
@@ -155,8 +107,10 @@ export function dotF32(a: Float32Array, ao: number, b: Float64Array, k: number):
 }
 
 /**
- * {@link dotPair} with `a` a Float32Array row and two vectors from index 0: out[0] = a·b and
- * out[1] = a·c, each summed exactly as {@link dotF32} sums it.
+ * out[0] = a·b and out[1] = a·c for a Float32Array row `a` and two vectors from index 0, in one
+ * pass over a, each summed exactly as {@link dotF32} sums it (same accumulators, same order), so
+ * the results are bit-for-bit those of two dotF32 calls. For scoring an item and its similarity
+ * to another item while its factors are loaded once.
  */
 export function dotPairF32(
   a: Float32Array,
