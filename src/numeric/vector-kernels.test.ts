@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { axpy, dot, dotF32, dotPairF32, gramTimes } from './vector-kernels.js'
+import { axpy, dot, dotPair, gramTimes } from './vector-kernels.js'
 
 function randomArray(n: number, seed: number): Float64Array {
   const out = new Float64Array(n)
@@ -23,21 +23,14 @@ describe.each([1, 2, 3, 5, 8, 63, 64])('vector kernels, k = %i', (k) => {
     expect(dot(x, offset, y, 2 * offset, k)).toBeCloseTo(expected, 12)
   })
 
-  it('dotF32 sums a single-precision row against a vector as dot sums the doubles', () => {
-    const rows = Float32Array.from(randomArray(k + offset, 53))
-    const asDoubles = Float64Array.from(rows)
-    const v = randomArray(k, 61)
-    expect(dotF32(rows, offset, v, k)).toBe(dot(asDoubles, offset, v, 0, k))
-  })
-
-  it('dotPairF32 gives bit for bit the two dotF32 products', () => {
-    const rows = Float32Array.from(randomArray(k + offset, 53))
-    const v = randomArray(k, 61)
-    const w = randomArray(k, 67)
-    const out = new Float64Array(2)
-    dotPairF32(rows, offset, v, w, k, out)
-    expect(out[0]).toBe(dotF32(rows, offset, v, k))
-    expect(out[1]).toBe(dotF32(rows, offset, w, k))
+  it('dotPair gives bit for bit the two dot products, at the given output offset', () => {
+    const z = randomArray(k + 5, 41)
+    const out = new Float64Array(4).fill(9)
+    dotPair(x, offset, y, 2 * offset, z, 5, k, out, 1)
+    expect(out[1]).toBe(dot(x, offset, y, 2 * offset, k))
+    expect(out[2]).toBe(dot(x, offset, z, 5, k))
+    expect(out[0]).toBe(9)
+    expect(out[3]).toBe(9)
   })
 
   it('axpy adds c·x to y in place, and nothing outside the range', () => {

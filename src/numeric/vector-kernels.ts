@@ -85,40 +85,21 @@ export function gramTimes(
 }
 
 /**
- * {@link dot} of a Float32Array row (a stored factor matrix) with a Float64Array vector, for
- * scoring: single-precision rows halve the bytes a scan over a large catalog reads. A function
- * of its own rather than a wider `dot` signature, so that each keeps one array type at its loads
- * (the training loops call `dot` on Float64Arrays only).
+ * out[oo] = Σ_f a[ao+f]·b[bo+f] and out[oo+1] = Σ_f a[ao+f]·c[co+f] in one pass over a, each
+ * summed exactly as {@link dot} sums it (same accumulators, same order), so the results are
+ * bit-for-bit those of two dot calls. For scoring an item and its similarity to another item
+ * while its factors are loaded once.
  */
-export function dotF32(a: Float32Array, ao: number, b: Float64Array, k: number): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let f = 0
-  for (; f + 3 < k; f += 4) {
-    s0 += a[ao + f]! * b[f]!
-    s1 += a[ao + f + 1]! * b[f + 1]!
-    s2 += a[ao + f + 2]! * b[f + 2]!
-    s3 += a[ao + f + 3]! * b[f + 3]!
-  }
-  for (; f < k; f++) s0 += a[ao + f]! * b[f]!
-  return s0 + s1 + s2 + s3
-}
-
-/**
- * out[0] = a·b and out[1] = a·c for a Float32Array row `a` and two vectors from index 0, in one
- * pass over a, each summed exactly as {@link dotF32} sums it (same accumulators, same order), so
- * the results are bit-for-bit those of two dotF32 calls. For scoring an item and its similarity
- * to another item while its factors are loaded once.
- */
-export function dotPairF32(
-  a: Float32Array,
+export function dotPair(
+  a: Float64Array,
   ao: number,
   b: Float64Array,
+  bo: number,
   c: Float64Array,
+  co: number,
   k: number,
   out: Float64Array,
+  oo: number,
 ): void {
   let s0 = 0
   let s1 = 0
@@ -134,19 +115,19 @@ export function dotPairF32(
     const a1 = a[ao + f + 1]!
     const a2 = a[ao + f + 2]!
     const a3 = a[ao + f + 3]!
-    s0 += a0 * b[f]!
-    s1 += a1 * b[f + 1]!
-    s2 += a2 * b[f + 2]!
-    s3 += a3 * b[f + 3]!
-    t0 += a0 * c[f]!
-    t1 += a1 * c[f + 1]!
-    t2 += a2 * c[f + 2]!
-    t3 += a3 * c[f + 3]!
+    s0 += a0 * b[bo + f]!
+    s1 += a1 * b[bo + f + 1]!
+    s2 += a2 * b[bo + f + 2]!
+    s3 += a3 * b[bo + f + 3]!
+    t0 += a0 * c[co + f]!
+    t1 += a1 * c[co + f + 1]!
+    t2 += a2 * c[co + f + 2]!
+    t3 += a3 * c[co + f + 3]!
   }
   for (; f < k; f++) {
-    s0 += a[ao + f]! * b[f]!
-    t0 += a[ao + f]! * c[f]!
+    s0 += a[ao + f]! * b[bo + f]!
+    t0 += a[ao + f]! * c[co + f]!
   }
-  out[0] = s0 + s1 + s2 + s3
-  out[1] = t0 + t1 + t2 + t3
+  out[oo] = s0 + s1 + s2 + s3
+  out[oo + 1] = t0 + t1 + t2 + t3
 }

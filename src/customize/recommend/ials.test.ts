@@ -34,15 +34,15 @@ function tasteMatrix(): CsrMatrix {
 
 const base: IalsParams = { factors: 16, regularization: 5, alpha: 2, iterations: 6, cgSteps: 3 }
 
-function itemFactors(params: IalsParams): Float32Array {
+function itemFactors(params: IalsParams): Float64Array {
   const state = fitIals(tasteMatrix(), params).exportState()
   const items = state.arrays['items']
-  if (!(items instanceof Float32Array)) throw new Error('no single-precision item factors')
+  if (!(items instanceof Float64Array)) throw new Error('no item factors')
   return items
 }
 
 /** max |a − b| over max |a|, and max |a| (which must not be tiny for the first to mean much). */
-function relativeDifference(a: Float32Array, b: Float32Array): { relative: number; scale: number } {
+function relativeDifference(a: Float64Array, b: Float64Array): { relative: number; scale: number } {
   let scale = 0
   let diff = 0
   for (let i = 0; i < a.length; i++) {
@@ -62,9 +62,8 @@ describe('iALS fit on several threads', () => {
     expect(two).toHaveLength(one.length)
     const { relative, scale } = relativeDifference(one, two)
     expect(scale).toBeGreaterThan(0.01)
-    // Only the Gramian's partial sums add in another order: differences at rounding level,
-    // which the model's single-precision factors can turn into one float32 step (2^-23 relative).
-    expect(relative).toBeLessThan(2.5e-7)
+    // Only the Gramian's partial sums add in another order: differences at rounding level.
+    expect(relative).toBeLessThan(1e-9)
   })
 
   it.each([
@@ -77,7 +76,7 @@ describe('iALS fit on several threads', () => {
       const turned = itemFactors({ ...base, threads })
       const { relative, scale } = relativeDifference(plain, turned)
       expect(scale).toBeGreaterThan(0.01)
-      expect(relative).toBeLessThan(2.5e-7)
+      expect(relative).toBeLessThan(1e-9)
     },
   )
 

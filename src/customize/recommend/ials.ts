@@ -1,6 +1,6 @@
 import { choleskyFactor, choleskySolve } from '../../numeric/cholesky.js'
 import { transposeCsr, type CsrMatrix } from '../../numeric/csr-matrix.js'
-import { dotF32, dotPairF32 } from '../../numeric/vector-kernels.js'
+import { dot, dotPair } from '../../numeric/vector-kernels.js'
 import { symmetricEigen } from '../../numeric/symmetric-eigen.js'
 import { addGram, balancedRowRanges, rotateRows, symmetrize } from './ials-sweep.js'
 import {
@@ -156,8 +156,8 @@ export function fitIals(x: CsrMatrix, params: IalsParams, progress?: FitProgress
     userWeightMean: userReg.meanWeight,
     seed: params.seed ?? 42,
   }
-  // The model keeps a single-precision copy (plain, transferable), not the shared buffer.
-  return ialsModel(items, x.cols, stored)
+  // The model keeps plain (transferable) copies, not the shared buffers.
+  return ialsModel(multi ? items.slice() : items, x.cols, stored)
 }
 
 /** The k×k row-major product a·b. */
@@ -238,30 +238,13 @@ interface StoredIalsParams {
   readonly seed: number
 }
 
-/**
- * The served model over the item factors in single precision: scoring a customer reads every
- * item's row, and 4-byte rows halve what that scan reads (1.5× faster at 50,000 items × 64
- * factors). The customer's own solve and every sum stay in double precision; a float32 factor
- * is within 6e-8 of its double (relative), far below the differences that order a list.
- */
-function ialsModel(
-  trained: Float64Array | Float32Array,
-  n: number,
-  params: StoredIalsParams,
-): Recommender {
+function ialsModel(items: Float64Array, n: number, params: StoredIalsParams): Recommender {
   const k = params.factors
-  const items = trained instanceof Float32Array ? trained : Float32Array.from(trained)
   const gram = new Float64Array(k * k)
-  addGram(Float64Array.from(items), k, 0, n, gram)
+  addGram(items, k, 0, n, gram)
   symmetrize(gram, k)
   const a = new Float64Array(k * k)
   const x = new Float64Array(k)
-  /** One item's factors in double precision, the second operand of a similarity. */
-  const row = new Float64Array(k)
-  const loadRow = (item: number): void => {
-    const io = item * k
-    for (let f = 0; f < k; f++) row[f] = items[io + f]!
-  }
   const pair = new Float64Array(2)
   const norms = new Float64Array(n)
   for (let i = 0; i < n; i++) {
@@ -289,8 +272,8 @@ function ialsModel(
         const yf = items[yo + f]!
         x[f]! += (1 + cm1) * yf
         const cf = cm1 * yf
-        const r = f * k
-        for (let g = 0; g <= f; g++) a[r + g]! += cf * items[yo + g]!
+        const row = f * k
+        for (let g = 0; g <= f; g++) a[row + g]! += cf * items[yo + g]!
       }
     }
     if (choleskyFactor(a, k) !== 0) {
@@ -305,15 +288,15 @@ function ialsModel(
     params: { ...params },
     score(history, out: ScoreBuffer) {
       solveUser(history)
-      for (let i = 0; i < n; i++) out[i] = dotF32(items, i * k, x, k)
+      for (let i = 0; i < n; i++) out[i] = dot(items, i * k, x, 0, k)
     },
     scoreAndSimilar(history, out: ScoreBuffer, item, similarOut) {
       solveUser(history)
-      loadRow(item)
+      const io = item * k
       const ni = norms[item]!
       // Each item's factors are read once for its score and its similarity to `item`.
       for (let j = 0; j < n; j++) {
-        dotPairF32(items, j * k, x, row, k, pair)
+        dotPair(items, j * k, x, 0, items, io, k, pair, 0)
         out[j] = pair[0]!
         const d = ni * norms[j]!
         similarOut[j] = d > 0 ? pair[1]! / d : 0
@@ -321,10 +304,10 @@ function ialsModel(
       similarOut[item] = 0
     },
     similar(item, out: ScoreBuffer) {
-      loadRow(item)
+      const io = item * k
       const ni = norms[item]!
       for (let j = 0; j < n; j++) {
-        const s = dotF32(items, j * k, row, k)
+        const s = dot(items, io, items, j * k, k)
         const d = ni * norms[j]!
         out[j] = d > 0 ? s / d : 0
       }
@@ -332,8 +315,7 @@ function ialsModel(
     },
     pairSimilarity(a, b) {
       if (a === b) return 0
-      loadRow(b)
-      const s = dotF32(items, a * k, row, k)
+      const s = dot(items, a * k, items, b * k, k)
       const d = norms[a]! * norms[b]!
       return d > 0 ? s / d : 0
     },
@@ -350,11 +332,7 @@ export function restoreIals(state: ModelState): Recommender {
   const items = state.arrays['items']
   const p = state.params
   const k = Number(p['factors'])
-  // Models stored before single-precision serving hold Float64Array factors.
-  if (
-    !(items instanceof Float32Array || items instanceof Float64Array) ||
-    items.length !== state.itemCount * k
-  ) {
+  if (!(items instanceof Float64Array) || items.length !== state.itemCount * k) {
     throw new Error('iALS state lacks an n×k item factor matrix')
   }
   return ialsModel(items, state.itemCount, {
