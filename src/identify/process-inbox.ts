@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js'
 import { isDatabaseBusy } from '../store/busy-error.js'
 import type { InboxFile } from '../store/inbox-file.js'
 import {
-  readProcessedSeq,
+  claimProcessedSeq,
   recordInboxFailure,
   writeProcessedSeq,
 } from '../store/ingest-progress.repository.js'
@@ -35,9 +35,9 @@ export type InboxProcessorDeps = Pick<IngestDeps, 'store' | 'onStored'> & {
  * `ingestEvents` would have, each batch resolved on its own and in order, in one transaction
  * that also moves the mark. The inbox is only read here: whoever appends deletes what the mark
  * has passed (`InboxFile.deleteThrough`), so the processor never holds the inbox's write lock
- * while an append waits for it. The mark is read inside the
- * transaction, which holds the write lock from its start (`claimTransaction`), so processors in
- * two processes (a server and a CLI command) never take the same batch.
+ * while an append waits for it. The mark is claimed first in
+ * the transaction (`claimProcessedSeq`: SQLite's write lock, PostgreSQL's row lock), so
+ * processors in two processes (a server and a CLI command) never take the same batch.
  *
  * A round that fails for a reason other than a busy database is tried again one batch at a
  * time; a single batch that still fails is kept whole in `ingest_inbox_failures` and passed
@@ -52,7 +52,7 @@ export async function processInboxRound(
   const { store } = deps
   try {
     const round = await store.capabilities.claimTransaction(store.db, async (trx) => {
-      const done = await readProcessedSeq(trx)
+      const done = await claimProcessedSeq(trx)
       const entries = inbox.readAfter(done, maxEvents)
       let events = 0
       for (const entry of entries) {
@@ -84,7 +84,7 @@ async function setAsideFirst(
 ): Promise<InboxRound> {
   const { store } = deps
   const round = await store.capabilities.claimTransaction(store.db, async (trx) => {
-    const done = await readProcessedSeq(trx)
+    const done = await claimProcessedSeq(trx)
     const entry = inbox.readAfter(done, 1)[0]
     if (entry === undefined) return { processedSeq: done, batches: 0, events: 0, failed: 0 }
     await recordInboxFailure(trx, {

@@ -11,6 +11,21 @@ export async function readProcessedSeq(db: Kysely<Database>): Promise<number> {
   return row?.processed_seq ?? 0
 }
 
+/**
+ * Reads the mark and holds it until the transaction ends: a no-op UPDATE locks the row on
+ * PostgreSQL (a second processor waits here, then reads the moved mark) and is a write on
+ * SQLite (whose one writer holds the file). Run first in a processing transaction.
+ */
+export async function claimProcessedSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .updateTable('ingest_inbox_progress')
+    .set((eb) => ({ processed_seq: eb.ref('processed_seq') }))
+    .where('id', '=', 1)
+    .returning('processed_seq')
+    .executeTakeFirst()
+  return row?.processed_seq ?? 0
+}
+
 /** Records the high-water mark; run in the transaction that wrote the batches up to it. */
 export async function writeProcessedSeq(db: Kysely<Database>, seq: number): Promise<void> {
   await db
