@@ -1,5 +1,5 @@
 // Child process of ingest.bench.ts: serves the real API on a loopback port and reports its
-// address; on "stop" it answers with its peak resident memory.
+// address and keys; on "stop" it answers with its peak resident memory.
 import { readFileSync } from 'node:fs'
 import { buildApp } from '../src/api/app.js'
 import { systemClock } from '../src/core/clock.js'
@@ -13,9 +13,10 @@ if (url === undefined) throw new Error('usage: ingest-server.ts DATABASE_URL [SC
 const store = await openStore(url, schema === undefined ? {} : { schema, poolSize: 10 })
 await migrateToLatest(store.db)
 const key = await createApiKey(store.db, { name: 'bench', role: 'write' }, Date.now())
+const admin = await createApiKey(store.db, { name: 'bench-admin', role: 'admin' }, Date.now())
 const app = await buildApp({ store, clock: systemClock, config: loadConfig({}) })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
-process.send?.({ address, writeKey: key.key })
+process.send?.({ address, writeKey: key.key, adminKey: admin.key })
 process.on('message', (message) => {
   if (message !== 'stop') return
   const status = readFileSync('/proc/self/status', 'utf8')

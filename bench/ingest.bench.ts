@@ -4,6 +4,12 @@
 // Events per second through POST /v1/batch on loopback (batches of 100 typical track, identify
 // and page events, 8 concurrent keep-alive connections), for SQLite and PostgreSQL, each beside
 // the raw batched-insert rate of the same engine into the same events table in the same run.
+//
+// eventsPerSecond counts events fully processed: the clock stops when a read (GET /v1/stats,
+// which waits for the ingestion inbox to drain) answers after the last batch was acknowledged,
+// and the events it counts must be every event sent. p50Ms/p99Ms are the batches' answer
+// (acknowledgement) latencies; acknowledgedPerSecond, drainMs and the backlog's peak (sampled
+// from GET /v1/ingest/backlog) say how far processing ran behind.
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
@@ -90,6 +96,34 @@ function makeBatch(batchIndex: number, runId: string): object[] {
   return events
 }
 
+function getJson(agent: Agent, address: URL, adminKey: string, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: address.hostname,
+        port: address.port,
+        path,
+        method: 'GET',
+        headers: { authorization: `Bearer ${adminKey}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)))
+          }
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 function post(agent: Agent, address: URL, writeKey: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -136,10 +170,11 @@ async function measureIngestion(url: string, schema: string | undefined) {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   )
-  const ready = await new Promise<{ address: string; writeKey: string }>((resolve) =>
-    child.once('message', (m) => {
-      resolve(m as never)
-    }),
+  const ready = await new Promise<{ address: string; writeKey: string; adminKey: string }>(
+    (resolve) =>
+      child.once('message', (m) => {
+        resolve(m as never)
+      }),
   )
   const address = new URL(ready.address)
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
@@ -153,9 +188,29 @@ async function measureIngestion(url: string, schema: string | undefined) {
       ready.writeKey,
       JSON.stringify({ batch: makeBatch(batches + b, runId) }),
     )
+  // The warm-up's events count in the total read back at the end; its backlog drains first.
+  await getJson(agent, address, ready.adminKey, '/v1/stats')
   const latencies: number[] = []
   let next = 0
   let failed = 0
+  let peakBacklogEvents = 0
+  let peakLagMs = 0
+  let mode = 'unknown'
+  const sampler = new Agent({ keepAlive: true, maxSockets: 1 })
+  const stopSampling = new AbortController()
+  const sampled = (async () => {
+    while (!stopSampling.signal.aborted) {
+      const backlog = (await getJson(sampler, address, ready.adminKey, '/v1/ingest/backlog')) as {
+        mode: string
+        pendingEvents: number
+        lagMs: number
+      }
+      mode = backlog.mode
+      peakBacklogEvents = Math.max(peakBacklogEvents, backlog.pendingEvents)
+      peakLagMs = Math.max(peakLagMs, backlog.lagMs)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  })()
   const started = performance.now()
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -171,7 +226,18 @@ async function measureIngestion(url: string, schema: string | undefined) {
       }
     }),
   )
-  const seconds = (performance.now() - started) / 1000
+  const acknowledged = performance.now()
+  // A read waits until every acknowledged batch is processed (the drain barrier).
+  const stats = (await getJson(agent, address, ready.adminKey, '/v1/stats')) as { events: number }
+  const processed = performance.now()
+  stopSampling.abort()
+  await sampled
+  sampler.destroy()
+  const expectedEvents = (batches + 20) * BATCH
+  if (stats.events !== expectedEvents) {
+    throw new Error(`read back ${stats.events} events after the run, sent ${expectedEvents}`)
+  }
+  const seconds = (processed - started) / 1000
   agent.destroy()
   const peak = await new Promise<{ peakRssMb: number }>((resolve) => {
     child.once('message', (m) => {
@@ -181,9 +247,14 @@ async function measureIngestion(url: string, schema: string | undefined) {
   })
   latencies.sort((a, b) => a - b)
   return {
+    mode,
     eventsPerSecond: (batches * BATCH) / seconds,
+    acknowledgedPerSecond: (batches * BATCH) / ((acknowledged - started) / 1000),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
+    drainMs: processed - acknowledged,
+    peakBacklogEvents,
+    peakLagMs,
     peakRssMb: peak.peakRssMb,
     failedBatches: failed,
   }

@@ -13,6 +13,17 @@ import type { Config } from '../config/config.js'
 import type { Store } from '../store/engine.js'
 import type { ChannelSet } from '../interact/channel.js'
 import type { ContactPolicy } from '../interact/contact-pressure.js'
+import type { IngestPipeline } from './ingest-pipeline.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false on routes that must not wait for the ingestion inbox to drain (ingestion itself,
+     * health, the backlog figures); every other route waits, so reads see what was acknowledged.
+     */
+    ingestBarrier?: false
+  }
+}
 
 /** What the API needs from the outside world; built by the composition root or a test. */
 export interface AppDeps {
@@ -37,6 +48,8 @@ export type ZodApp = FastifyInstance<
 /** Handed to every route module. */
 export interface RouteContext {
   readonly deps: AppDeps
+  /** Where ingested batches go (the inbox or the direct path). */
+  readonly ingest: IngestPipeline
   /** A preHandler that admits only keys with one of these roles. */
   readonly requireRoles: (...roles: readonly Role[]) => (request: FastifyRequest) => Promise<void>
 }

@@ -31,6 +31,7 @@ import { registerSegmentRoutes } from './routes/segments.routes.js'
 import { registerTemplateRoutes } from './routes/templates.routes.js'
 import { registerCampaignRoutes } from './routes/campaigns.routes.js'
 import { registerOfferRoutes } from './routes/offers.routes.js'
+import { openIngestPipeline } from './open-ingest-pipeline.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -84,9 +85,21 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 
+  const ingest = await openIngestPipeline(deps, (message) => {
+    app.log.error({ inbox: message }, 'ingestion inbox processor')
+  })
+  // Read-after-write: every route but ingestion's own first waits until the batches
+  // acknowledged before the request came are written (at once on the direct path).
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.ingestBarrier !== false) await ingest.drained()
+  })
+  // Graceful shutdown: what was acknowledged is processed before the database closes.
+  app.addHook('onClose', () => ingest.close())
+
   const authenticator = new KeyAuthenticator(deps.store.db, () => deps.clock.now())
   const context: RouteContext = {
     deps,
+    ingest,
     requireRoles:
       (...roles: readonly Role[]) =>
       async (request) => {

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../core/clock.js'
 import { loadConfig, type Config } from '../config/config.js'
 import type { Store } from '../store/engine.js'
 import { openMigratedStore } from '../store/open-migrated.js'
+import { drainLeftInbox } from '../api/open-ingest-pipeline.js'
 import { EXIT, type ExitCode } from './exit-codes.js'
 
 /** Flags every command shares. */
@@ -34,6 +35,8 @@ export async function runWithStore(
       options.database === undefined ? {} : { databaseUrl: options.database },
     )
     store = await openMigratedStore(config.databaseUrl)
+    // Events a server acknowledged into the inbox are written before the command reads.
+    await drainLeftInbox(store, systemClock, config)
     const code = await body({ store, clock: systemClock, config, json })
     process.exitCode = code ?? EXIT.ok
   } catch (error) {

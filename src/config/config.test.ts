@@ -31,6 +31,26 @@ describe('loadConfig', () => {
     expect([set.campaignWorkerMs, set.deliveryWorkerSeconds]).toEqual([0, 15])
   })
 
+  it('reads the ingestion inbox settings', () => {
+    const defaults = loadConfig({})
+    expect([defaults.ingestInbox, defaults.ingestMaxBacklog, defaults.ingestProcessorNice]).toEqual(
+      [true, 500_000, 10],
+    )
+    const set = loadConfig({
+      IDIC_INGEST_INBOX: 'off',
+      IDIC_INGEST_MAX_BACKLOG: '20000',
+      IDIC_INGEST_PROCESSOR_NICE: '0',
+    })
+    expect([set.ingestInbox, set.ingestMaxBacklog, set.ingestProcessorNice]).toEqual([
+      false,
+      20_000,
+      0,
+    ])
+    expect(() => loadConfig({ IDIC_INGEST_PROCESSOR_NICE: '20' })).toThrow(
+      /IDIC_INGEST_PROCESSOR_NICE/,
+    )
+  })
+
   it('names every offending variable', () => {
     expect(() => loadConfig({ IDIC_CAMPAIGN_WORKER_MS: 'soon' })).toThrow(
       /^Invalid configuration: IDIC_CAMPAIGN_WORKER_MS: /,

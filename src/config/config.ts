@@ -43,6 +43,19 @@ export interface Config {
   readonly deliveryWorkerSeconds: number
   /** What templates are rendered with besides the customer (IDIC_SHOP_NAME, IDIC_CURRENCY, …). */
   readonly templates: TemplateSettings
+  /**
+   * SQLite files: acknowledge ingested batches once they are in the inbox and process them on a
+   * worker thread (true), or process each batch before answering (false). PostgreSQL and
+   * in-memory databases always process before answering.
+   */
+  readonly ingestInbox: boolean
+  /** Acknowledged events the inbox may hold unprocessed before new batches wait for room. */
+  readonly ingestMaxBacklog: number
+  /**
+   * Nice value of the inbox processor thread (0–19): above 0 the thread that answers requests
+   * goes first when both want a core, and processing takes the CPU left over.
+   */
+  readonly ingestProcessorNice: number
 }
 
 /** Names of settings whose values must never be printed. */
@@ -93,6 +106,9 @@ const EnvSchema = z.object({
   IDIC_SEGMENT_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   IDIC_CAMPAIGN_WORKER_MS: z.coerce.number().int().min(0).max(86_400_000).default(5000),
   IDIC_DELIVERY_WORKER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  IDIC_INGEST_INBOX: z.enum(['on', 'off']).default('on'),
+  IDIC_INGEST_MAX_BACKLOG: z.coerce.number().int().min(1000).max(100_000_000).default(500_000),
+  IDIC_INGEST_PROCESSOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
 })
 
 const POLICY_VARIABLES = {
@@ -145,6 +161,9 @@ export function loadConfig(
     campaignWorkerMs: e.IDIC_CAMPAIGN_WORKER_MS,
     deliveryWorkerSeconds: e.IDIC_DELIVERY_WORKER_SECONDS,
     templates: loadTemplateSettings(env, publicUrl),
+    ingestInbox: e.IDIC_INGEST_INBOX === 'on',
+    ingestMaxBacklog: e.IDIC_INGEST_MAX_BACKLOG,
+    ingestProcessorNice: e.IDIC_INGEST_PROCESSOR_NICE,
   })
 }
 

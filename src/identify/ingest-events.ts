@@ -10,13 +10,15 @@ import { BatchWriter } from './batch-writer.js'
 import { projectTrackEvent } from './ecommerce-projection.js'
 import { identityKey, normalizeEmail, type Identity } from './identity-key.js'
 import { mergeCustomers } from './merge-customers.js'
+import { eventTime, type EventType, type NormalizedEvent } from './segment-event.js'
 import {
-  eventTime,
-  validateSegmentEvent,
-  type EventRejection,
-  type EventType,
-  type NormalizedEvent,
-} from './segment-event.js'
+  validateBatch,
+  type EventCheck,
+  type RejectedEvent,
+  type ValidEvent,
+} from './validate-batch.js'
+
+export type { EventCheck } from './validate-batch.js'
 
 export interface IngestDeps {
   readonly store: Store
@@ -32,8 +34,6 @@ export interface IngestDeps {
    */
   readonly validate?: EventCheck
 }
-
-export type EventCheck = (event: NormalizedEvent) => EventRejection | null
 
 /** An event as ingestion stored it in `events`, with its columns' JSON parsed. */
 export interface StoredEvent {
@@ -63,11 +63,6 @@ export interface IngestOptions {
   readonly defaultCurrency?: string
 }
 
-export interface RejectedEvent extends EventRejection {
-  readonly index: number
-  readonly messageId: string | null
-}
-
 /** Per-item outcome of a batch: nothing is thrown halfway. */
 export interface IngestReport {
   /** Events stored now. */
@@ -81,10 +76,25 @@ export interface IngestReport {
   readonly customers: ReadonlyMap<number, string>
 }
 
-interface ValidEvent {
-  readonly index: number
-  readonly messageId: string
-  readonly event: NormalizedEvent
+export interface StoreBatchOptions {
+  /** When the batch was received (acknowledged): the events' `received_at`, and `now`. */
+  readonly receivedAt: number
+  /** The batch envelope's sentAt, for clock-skew correction. */
+  readonly sentAt: string | null
+  /** Currency for orders that do not name one. */
+  readonly defaultCurrency: string
+}
+
+/** What storing a validated batch did. */
+export interface StoredBatch {
+  /** Events stored now. */
+  readonly accepted: number
+  /** Events whose messageId was stored already. */
+  readonly duplicates: number
+  /** Events naming an erased customer: dropped. */
+  readonly suppressed: number
+  /** Customer of each stored or duplicate event, by index in the batch. */
+  readonly customers: ReadonlyMap<number, string>
 }
 
 /**
@@ -103,80 +113,73 @@ export async function ingestEvents(
   rawEvents: readonly unknown[],
   options: IngestOptions = {},
 ): Promise<IngestReport> {
-  const rejected: RejectedEvent[] = []
-  const valid: ValidEvent[] = []
-  const seenIds = new Set<string>()
-  const batchDuplicates: ValidEvent[] = []
-  const receivedAt = deps.clock.now()
-  rawEvents.forEach((raw, index) => {
-    const result = validateSegmentEvent(raw, options.impliedType)
-    if (!result.ok) {
-      rejected.push({ index, messageId: messageIdOf(raw), ...result.rejection })
-      return
-    }
-    const refused = deps.validate?.(result.event) ?? null
-    if (refused !== null) {
-      rejected.push({ index, messageId: messageIdOf(raw), ...refused })
-      return
-    }
-    const messageId = result.event.messageId ?? newId('gen', receivedAt)
-    const entry = { index, messageId, event: result.event }
-    if (seenIds.has(messageId)) batchDuplicates.push(entry)
-    else {
-      seenIds.add(messageId)
-      valid.push(entry)
-    }
-  })
-  const suppressed = await dropSuppressed(deps.store.db, valid)
-  if (valid.length === 0) {
-    return {
-      accepted: 0,
-      duplicates: batchDuplicates.length,
-      suppressed,
-      rejected,
-      customers: new Map(),
-    }
-  }
-  const customers = new Map<number, string>()
-  const stored = await deps.store.db.transaction().execute(async (trx) => {
-    const identitiesOf = valid.map((v) => identitiesOfEvent(v.event))
-    await deps.store.capabilities.lockKeys(trx, identitiesOf.flat().map(identityKey))
-    const existing = await existingMessageIds(
-      trx,
-      valid.map((v) => v.messageId),
-    )
-    const resolver = new BatchResolver(trx, deps.store, receivedAt)
-    await resolver.preload(identitiesOf.flat())
-    const stored: StoredEvent[] = []
-    for (const [i, entry] of valid.entries()) {
-      if (existing.has(entry.messageId)) {
-        const owner = await resolver.ownerOfStoredEvent(entry.messageId)
-        if (owner !== null) customers.set(entry.index, owner)
-        continue
-      }
-      const at = eventTime(entry.event, receivedAt, options.sentAt ?? null)
-      const customerId = await resolver.resolve(entry, identitiesOf[i] ?? [], at)
-      stored.push(resolver.record(entry, customerId, at, options.defaultCurrency ?? 'USD'))
-      customers.set(entry.index, customerId)
-    }
-    await resolver.finish()
-    if (deps.onStored !== undefined && stored.length > 0) {
-      await deps.onStored(trx, resolver.withCurrentOwners(stored), receivedAt)
-    }
-    return { count: stored.length, duplicates: existing.size }
-  })
-  for (const dup of batchDuplicates) {
-    const first = valid.find((v) => v.messageId === dup.messageId)
+  const batch = validateBatch(deps, rawEvents, options)
+  const stored =
+    batch.valid.length === 0
+      ? { accepted: 0, duplicates: 0, suppressed: 0, customers: new Map<number, string>() }
+      : await deps.store.db.transaction().execute((trx) =>
+          storeValidatedBatch(deps, trx, batch.valid, {
+            receivedAt: batch.receivedAt,
+            sentAt: options.sentAt ?? null,
+            defaultCurrency: options.defaultCurrency ?? 'USD',
+          }),
+        )
+  const customers = new Map(stored.customers)
+  for (const dup of batch.batchDuplicates) {
+    const first = batch.valid.find((v) => v.messageId === dup.messageId)
     const owner = first === undefined ? undefined : customers.get(first.index)
     if (owner !== undefined) customers.set(dup.index, owner)
   }
   return {
-    accepted: stored.count,
-    duplicates: stored.duplicates + batchDuplicates.length,
-    suppressed,
-    rejected,
+    accepted: stored.accepted,
+    duplicates: stored.duplicates + batch.batchDuplicates.length,
+    suppressed: stored.suppressed,
+    rejected: batch.rejected,
     customers,
   }
+}
+
+/**
+ * Resolves and stores validated events inside the caller's transaction `trx`: what
+ * `ingestEvents` does after validation, and what the inbox processor does with each batch it
+ * takes (several in one transaction, with its high-water mark).
+ */
+export async function storeValidatedBatch(
+  deps: Pick<IngestDeps, 'store' | 'onStored'>,
+  trx: Kysely<Database>,
+  events: readonly ValidEvent[],
+  options: StoreBatchOptions,
+): Promise<StoredBatch> {
+  const valid = [...events]
+  const suppressed = await dropSuppressed(trx, valid)
+  const customers = new Map<number, string>()
+  if (valid.length === 0) return { accepted: 0, duplicates: 0, suppressed, customers }
+  const { receivedAt } = options
+  const identitiesOf = valid.map((v) => identitiesOfEvent(v.event))
+  await deps.store.capabilities.lockKeys(trx, identitiesOf.flat().map(identityKey))
+  const existing = await existingMessageIds(
+    trx,
+    valid.map((v) => v.messageId),
+  )
+  const resolver = new BatchResolver(trx, deps.store, receivedAt)
+  await resolver.preload(identitiesOf.flat())
+  const stored: StoredEvent[] = []
+  for (const [i, entry] of valid.entries()) {
+    if (existing.has(entry.messageId)) {
+      const owner = await resolver.ownerOfStoredEvent(entry.messageId)
+      if (owner !== null) customers.set(entry.index, owner)
+      continue
+    }
+    const at = eventTime(entry.event, receivedAt, options.sentAt)
+    const customerId = await resolver.resolve(entry, identitiesOf[i] ?? [], at)
+    stored.push(resolver.record(entry, customerId, at, options.defaultCurrency))
+    customers.set(entry.index, customerId)
+  }
+  await resolver.finish()
+  if (deps.onStored !== undefined && stored.length > 0) {
+    await deps.onStored(trx, resolver.withCurrentOwners(stored), receivedAt)
+  }
+  return { accepted: stored.length, duplicates: existing.size, suppressed, customers }
 }
 
 /** Removes (in place) events naming an erased customer's identity; returns how many. */
@@ -195,12 +198,6 @@ async function dropSuppressed(db: Kysely<Database>, valid: ValidEvent[]): Promis
   return dropped
 }
 
-function messageIdOf(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null) return null
-  const id = (raw as Record<string, unknown>)['messageId']
-  return typeof id === 'string' ? id : null
-}
-
 /** The identities an event names, strongest first. */
 export function identitiesOfEvent(event: NormalizedEvent): Identity[] {
   const identities: Identity[] = []
@@ -216,7 +213,8 @@ export function identitiesOfEvent(event: NormalizedEvent): Identity[] {
   return identities
 }
 
-async function existingMessageIds(
+/** The messageIds among `ids` that `events` holds already. */
+export async function existingMessageIds(
   db: Kysely<Database>,
   ids: readonly string[],
 ): Promise<Set<string>> {

@@ -33,14 +33,31 @@ function echoedColumns(
 }
 
 /**
- * Multi-row INSERTs and UPDATE … FROM (VALUES …) for bulk paths (imports, the demo loader),
- * with each statement's SQL compiled by Kysely once per shape and reused: building the query tree
- * for every row would cost more than the database spends storing it. Values travel as bound
- * parameters, never spliced into the text. One instance per unit of work (it caches SQL text).
+ * SQL text by statement shape, per engine (the text depends on the dialect only), and prepared
+ * statements by text, per SQLite handle: shared by every instance, so that a writer made per
+ * batch (ingestion) does not compile the same statements again each time.
+ */
+const COMPILED = new WeakMap<EngineCapabilities, Map<string, string>>()
+const PREPARED = new WeakMap<SqlitePrepare, Map<string, BetterSqlite3.Statement>>()
+
+function cacheIn<K extends object, V>(caches: WeakMap<K, Map<string, V>>, key: K): Map<string, V> {
+  let cache = caches.get(key)
+  if (cache === undefined) {
+    cache = new Map()
+    caches.set(key, cache)
+  }
+  return cache
+}
+
+/**
+ * Multi-row INSERTs and UPDATE … FROM (VALUES …) for bulk paths (imports, the demo loader,
+ * ingestion), with each statement's SQL compiled by Kysely once per shape and engine and reused:
+ * building the query tree for every row would cost more than the database spends storing it.
+ * Values travel as bound parameters, never spliced into the text.
  */
 export class BulkStatements {
-  private readonly compiled = new Map<string, string>()
-  private readonly prepared = new Map<string, BetterSqlite3.Statement>()
+  private readonly compiled: Map<string, string>
+  private readonly prepared: Map<string, BetterSqlite3.Statement>
 
   /**
    * `sqlite`: the store's better-sqlite3 handle (or its `sqliteStatements`), when the engine is
@@ -51,7 +68,11 @@ export class BulkStatements {
     private readonly db: Kysely<Database>,
     private readonly capabilities: EngineCapabilities,
     private readonly sqlite: SqlitePrepare | null = null,
-  ) {}
+  ) {
+    this.compiled = cacheIn(COMPILED, capabilities)
+    this.prepared =
+      sqlite === null ? new Map<string, BetterSqlite3.Statement>() : cacheIn(PREPARED, sqlite)
+  }
 
   private get path(): 'prepared' | 'sqlite' | 'postgres' {
     return this.sqlite === null ? this.capabilities.engine : 'prepared'
@@ -196,7 +217,7 @@ export class BulkStatements {
     }
   }
 
-  /** The prepared statement for `text` on the SQLite handle, prepared once per instance. */
+  /** The prepared statement for `text` on the SQLite handle, prepared once per handle. */
   private statementFor(text: string): BetterSqlite3.Statement {
     if (this.sqlite === null) throw new Error('No SQLite handle to prepare on')
     let statement = this.prepared.get(text)

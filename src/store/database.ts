@@ -34,6 +34,10 @@ import type {
 } from './tables/campaigns.table.js'
 import type { TemplatesTable } from './tables/templates.table.js'
 import type { OfferOutcomesTable, OffersTable } from './tables/offers.table.js'
+import type {
+  IngestInboxFailuresTable,
+  IngestInboxProgressTable,
+} from './tables/ingest-inbox.table.js'
 
 /** Every table idic keeps, by name. Each stage adds its tables here. */
 export interface Database {
@@ -68,6 +72,8 @@ export interface Database {
   templates: TemplatesTable
   offers: OffersTable
   offer_outcomes: OfferOutcomesTable
+  ingest_inbox_progress: IngestInboxProgressTable
+  ingest_inbox_failures: IngestInboxFailuresTable
 }
 
 /** Tables whose rows belong to one customer: merges move them, erasure deletes them. */

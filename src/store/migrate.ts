@@ -16,6 +16,7 @@ import * as recommenderEvaluations0013 from './migrations/0013-recommender-evalu
 import * as ordersCustomerFacts0014 from './migrations/0014-orders-customer-facts.js'
 import * as customerSampleBucket0015 from './migrations/0015-customer-sample-bucket.js'
 import * as jobsDueOrder0016 from './migrations/0016-jobs-due-order.js'
+import * as ingestInbox0017 from './migrations/0017-ingest-inbox.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -38,6 +39,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-orders-customer-facts': ordersCustomerFacts0014,
   '0015-customer-sample-bucket': customerSampleBucket0015,
   '0016-jobs-due-order': jobsDueOrder0016,
+  '0017-ingest-inbox': ingestInbox0017,
 }
 
 export interface MigrationReport {

@@ -6,6 +6,7 @@ export function registerHealthRoutes(app: ZodApp, { deps }: RouteContext): void 
   app.get(
     '/health',
     {
+      config: { ingestBarrier: false },
       schema: {
         tags: ['system'],
         summary: 'Liveness and database reachability',

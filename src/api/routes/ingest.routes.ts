@@ -1,20 +1,36 @@
 import { z } from 'zod'
 import { RequestError } from '../../core/errors.js'
-import { ingestEvents, type IngestReport } from '../../identify/ingest-events.js'
-import { checkInteractEvent, interactProjection } from '../../interact/project-interact-events.js'
-import { updateLiveSegmentsOnStored } from '../../customize/segments/segment-service.js'
-import type { StoredEventsHook } from '../../identify/ingest-events.js'
 import { EVENT_TYPES, MAX_EVENT_BYTES, type EventType } from '../../identify/segment-event.js'
+import { INGEST_MODES, type IngestAck } from '../ingest-pipeline.js'
 import type { RouteContext, ZodApp } from '../app-deps.js'
 import { ErrorBodySchema } from '../error-body.js'
 
 const IngestResponse = z.object({
   success: z.literal(true),
-  accepted: z.number().int().describe('events stored now'),
+  accepted: z
+    .number()
+    .int()
+    .describe(
+      'events acknowledged now: committed, stored or (SQLite) in the inbox to be stored before any read',
+    ),
   duplicates: z
     .number()
     .int()
     .describe('events with a messageId already stored: acknowledged, not stored twice'),
+})
+
+const IngestBacklogBody = z.object({
+  mode: z.enum(INGEST_MODES),
+  appendedSeq: z.number().int().describe('last acknowledged inbox batch'),
+  processedSeq: z.number().int().describe('every batch up to this one is in the database'),
+  pendingBatches: z.number().int(),
+  pendingEvents: z.number().int(),
+  lagMs: z.number().describe('age of the oldest unprocessed batch'),
+  maxBacklogEvents: z
+    .number()
+    .int()
+    .describe('pending events beyond which new batches wait for room (IDIC_INGEST_MAX_BACKLOG)'),
+  failedBatches: z.number().int().describe('batches set aside in ingest_inbox_failures'),
 })
 
 const INGEST_ERRORS = {
@@ -38,7 +54,7 @@ const BatchBody = z
   .describe('A Segment batch: up to 500 KB in all, 32 KB per event')
 
 /** Events the batch could not take: the good ones in the same batch are stored all the same. */
-function rejectionError(report: IngestReport, total: number): RequestError {
+function rejectionError(report: IngestAck, total: number): RequestError {
   const first = report.rejected[0]
   const kept = report.accepted + report.duplicates
   return new RequestError(
@@ -51,29 +67,15 @@ function rejectionError(report: IngestReport, total: number): RequestError {
   )
 }
 
-/** Runs hooks in order inside the ingestion transaction on the events just stored. */
-function runInOrder(hooks: readonly StoredEventsHook[]): StoredEventsHook {
-  return async (db, messageIds, nowMs) => {
-    for (const hook of hooks) await hook(db, messageIds, nowMs)
-  }
-}
-
 export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
-  const { requireRoles } = context
+  const { requireRoles, ingest } = context
   const ingestAuth = requireRoles('write', 'admin')
-  // Dialogue events (Customer Question Asked, …) also become thread messages, consent events
-  // record consents, orders convert the marketing messages that preceded them, and live
-  // segments follow the customers whose events arrived.
-  const deps = {
-    ...context.deps,
-    onStored: runInOrder([interactProjection(context.deps.config), updateLiveSegmentsOnStored]),
-    validate: checkInteractEvent,
-  }
 
   app.post(
     '/v1/batch',
     {
       preHandler: ingestAuth,
+      config: { ingestBarrier: false },
       schema: {
         tags: ['ingest'],
         summary: 'Send a batch of Segment events',
@@ -98,7 +100,7 @@ export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
                   }
                 : event,
             )
-      const report = await ingestEvents(deps, events, { sentAt: sentAt ?? null })
+      const report = await ingest.ingest(events, { sentAt: sentAt ?? null })
       if (report.rejected.length > 0) throw rejectionError(report, batch.length)
       return { success: true as const, accepted: report.accepted, duplicates: report.duplicates }
     },
@@ -106,11 +108,30 @@ export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
 
   for (const type of EVENT_TYPES) registerSingleEventRoute(app, type)
 
+  app.get(
+    '/v1/ingest/backlog',
+    {
+      preHandler: requireRoles('admin'),
+      config: { ingestBarrier: false },
+      schema: {
+        tags: ['ingest'],
+        summary: 'How far processing of acknowledged events is behind',
+        description:
+          'On a SQLite file, acknowledged batches wait in the inbox until the processor thread writes them; ' +
+          'reads wait for that. On PostgreSQL (mode direct) every batch is written before its answer.',
+        security: [{ secretKey: [] }],
+        response: { 200: IngestBacklogBody, 401: ErrorBodySchema, 403: ErrorBodySchema },
+      },
+    },
+    () => ingest.backlog(),
+  )
+
   function registerSingleEventRoute(target: ZodApp, type: EventType): void {
     target.post(
       `/v1/${type}`,
       {
         preHandler: ingestAuth,
+        config: { ingestBarrier: false },
         bodyLimit: MAX_EVENT_BYTES + 1024,
         schema: {
           tags: ['ingest'],
@@ -121,7 +142,7 @@ export function registerIngestRoutes(app: ZodApp, context: RouteContext): void {
         },
       },
       async (request) => {
-        const report = await ingestEvents(deps, [request.body], { impliedType: type })
+        const report = await ingest.ingest([request.body], { impliedType: type })
         if (report.rejected.length > 0) throw rejectionError(report, 1)
         return { success: true as const, accepted: report.accepted, duplicates: report.duplicates }
       },
