@@ -1,5 +1,8 @@
 // npm run bench:ingest -- [--json] [--events N] [--engines sqlite,postgres]
-// IDIC_BENCH_PROFILE=DIR writes a V8 CPU profile of the server process into DIR.
+// IDIC_BENCH_PROFILE=DIR writes a V8 CPU profile of the server process into DIR. IDIC_INGEST_*
+// settings reach the server: IDIC_INGEST_MAX_BACKLOG=20000 measures the regime where
+// backpressure holds acknowledgements to the processing rate (by default the 200,000 events fit
+// in the backlog), IDIC_INGEST_INBOX=off the direct path.
 //
 // Events per second through POST /v1/batch on loopback (batches of 100 typical track, identify
 // and page events, 8 concurrent keep-alive connections), for SQLite and PostgreSQL, each beside
