@@ -32,6 +32,8 @@ import { registerTemplateRoutes } from './routes/templates.routes.js'
 import { registerCampaignRoutes } from './routes/campaigns.routes.js'
 import { registerOfferRoutes } from './routes/offers.routes.js'
 import { openIngestPipeline } from './open-ingest-pipeline.js'
+import type { IngestPipeline } from './ingest-pipeline.js'
+import { RequestError } from '../core/errors.js'
 
 export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger']
@@ -89,9 +91,22 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     app.log.error({ inbox: message }, 'ingestion inbox processor')
   })
   // Read-after-write: every route but ingestion's own first waits until the batches
-  // acknowledged before the request came are written (at once on the direct path).
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.ingestBarrier !== false) await ingest.drained()
+  // acknowledged before the request came are written (at once on the direct path), for at most
+  // IDIC_INGEST_READ_WAIT_SECONDS: a processor that cannot go on gets a clear 503, not a hang.
+  const readWaitMs = deps.config.ingestReadWaitSeconds * 1000
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.ingestBarrier === false) return
+    if (ingest.backlog().pendingBatches === 0) return
+    if (await drainedWithin(ingest, readWaitMs)) return
+    const behind = ingest.backlog()
+    void reply.header('retry-after', String(Math.ceil(readWaitMs / 1000)))
+    throw new RequestError(
+      'ingest_behind',
+      503,
+      `ingestion is behind: ${behind.pendingEvents} acknowledged events are not processed yet ` +
+        `(the oldest ${Math.round(behind.lagMs / 1000)} s ago); try again shortly`,
+      behind,
+    )
   })
   // Graceful shutdown: what was acknowledged is processed before the database closes.
   app.addHook('onClose', () => ingest.close())
@@ -123,4 +138,19 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   await registerWebApp(app, options.webRoot ?? DEFAULT_WEB_ROOT)
   return app
+}
+
+/** Whether everything acknowledged so far is processed within `ms`. */
+async function drainedWithin(ingest: IngestPipeline, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false)
+    }, ms)
+  })
+  try {
+    return await Promise.race([ingest.drained().then(() => true as const), timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
 }

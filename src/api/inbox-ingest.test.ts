@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openTestApp, type TestApp } from '../../test-support/test-app.js'
 import { systemClock } from '../core/clock.js'
@@ -79,6 +80,53 @@ describe('ingestion through the inbox [sqlite file]', () => {
       { type: 'track', anonymousId: 'a1', event: 'Product Viewed', messageId: 'v1' },
     ])
     expect(again.json()).toEqual({ success: true, accepted: 0, duplicates: 1 })
+  })
+
+  it('answers a read 503 ingest_behind while the processor cannot write, and serves it after', async () => {
+    const app = await buildApp({
+      store: theStore(),
+      clock: systemClock,
+      config: loadConfig({ IDIC_INGEST_READ_WAIT_SECONDS: '0.3' }),
+    })
+    const write = await createApiKey(theStore().db, { name: 'w', role: 'write' }, 0)
+    const admin = await createApiKey(theStore().db, { name: 'a', role: 'admin' }, 0)
+    // Another connection holds the database's write lock: the processor cannot store the batch.
+    const locker = new BetterSqlite3(path)
+    locker.exec('BEGIN IMMEDIATE')
+    try {
+      const sent = await app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${write.key}:`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        payload: JSON.stringify({ batch: [{ type: 'identify', userId: 'locked-out' }] }),
+      })
+      expect(sent.statusCode).toBe(200)
+      const read = () =>
+        app.inject({
+          method: 'GET',
+          url: '/v1/customers/locked-out',
+          headers: { authorization: `Bearer ${admin.key}` },
+        })
+      const refused = await read()
+      expect(refused.statusCode).toBe(503)
+      expect(refused.headers['retry-after']).toBe('1')
+      expect(refused.json()).toMatchObject({
+        error: { code: 'ingest_behind', details: { pendingEvents: 1, pendingBatches: 1 } },
+      })
+      locker.exec('ROLLBACK')
+      // Once the lock is gone the processor goes on by itself (it retries a busy database).
+      let answer = await read()
+      for (let tries = 0; answer.statusCode === 503 && tries < 100; tries += 1)
+        answer = await read()
+      expect(answer.statusCode).toBe(200)
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK')
+      locker.close()
+      await app.close()
+    }
   })
 
   it('holds new batches back while the backlog is full', async () => {

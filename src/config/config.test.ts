@@ -32,20 +32,23 @@ describe('loadConfig', () => {
   })
 
   it('reads the ingestion inbox settings', () => {
-    const defaults = loadConfig({})
-    expect([defaults.ingestInbox, defaults.ingestMaxBacklog, defaults.ingestProcessorNice]).toEqual(
-      [true, 500_000, 10],
-    )
+    const inboxSettings = (c: ReturnType<typeof loadConfig>): unknown[] => [
+      c.ingestInbox,
+      c.ingestMaxBacklog,
+      c.ingestProcessorNice,
+      c.ingestReadWaitSeconds,
+    ]
+    expect(inboxSettings(loadConfig({}))).toEqual([true, 500_000, 10, 60])
     const set = loadConfig({
       IDIC_INGEST_INBOX: 'off',
       IDIC_INGEST_MAX_BACKLOG: '20000',
       IDIC_INGEST_PROCESSOR_NICE: '0',
+      IDIC_INGEST_READ_WAIT_SECONDS: '2.5',
     })
-    expect([set.ingestInbox, set.ingestMaxBacklog, set.ingestProcessorNice]).toEqual([
-      false,
-      20_000,
-      0,
-    ])
+    expect(inboxSettings(set)).toEqual([false, 20_000, 0, 2.5])
+    expect(() => loadConfig({ IDIC_INGEST_READ_WAIT_SECONDS: '0' })).toThrow(
+      /IDIC_INGEST_READ_WAIT_SECONDS/,
+    )
     expect(() => loadConfig({ IDIC_INGEST_PROCESSOR_NICE: '20' })).toThrow(
       /IDIC_INGEST_PROCESSOR_NICE/,
     )

@@ -56,6 +56,12 @@ export interface Config {
    * goes first when both want a core, and processing takes the CPU left over.
    */
   readonly ingestProcessorNice: number
+  /**
+   * Seconds a read waits for the inbox to process what was acknowledged before it; past that it
+   * answers 503 `ingest_behind` (with the backlog) instead of waiting on a processor that cannot
+   * make progress (a locked or broken database).
+   */
+  readonly ingestReadWaitSeconds: number
 }
 
 /** Names of settings whose values must never be printed. */
@@ -109,6 +115,7 @@ const EnvSchema = z.object({
   IDIC_INGEST_INBOX: z.enum(['on', 'off']).default('on'),
   IDIC_INGEST_MAX_BACKLOG: z.coerce.number().int().min(1000).max(100_000_000).default(500_000),
   IDIC_INGEST_PROCESSOR_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  IDIC_INGEST_READ_WAIT_SECONDS: z.coerce.number().positive().max(3600).default(60),
 })
 
 const POLICY_VARIABLES = {
@@ -164,6 +171,7 @@ export function loadConfig(
     ingestInbox: e.IDIC_INGEST_INBOX === 'on',
     ingestMaxBacklog: e.IDIC_INGEST_MAX_BACKLOG,
     ingestProcessorNice: e.IDIC_INGEST_PROCESSOR_NICE,
+    ingestReadWaitSeconds: e.IDIC_INGEST_READ_WAIT_SECONDS,
   })
 }
 
