@@ -32,6 +32,7 @@ export function buildCampaignDeps(
       settings,
       links: interact.links,
       recommendations,
+      sqlite: store.sqliteStatements,
     }),
     segments: storedSegmentSource(store.db),
     offers: storedOfferSource(store, interact.clock, settings.shopUrl),
