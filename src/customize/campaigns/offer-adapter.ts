@@ -83,10 +83,10 @@ export function storedOfferSource(store: Store, clock: Clock, shopUrl: string): 
       }
       return out
     },
-    recordPresented: async (campaignId, presented) => {
+    recordPresented: async (db, campaignId, presented) => {
       if (presented.length === 0) return
       await recordPresentations(
-        deps,
+        { ...deps, db },
         presented.map((p) => ({
           customerId: p.customerId,
           offerId: p.offerId,

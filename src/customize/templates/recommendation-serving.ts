@@ -3,29 +3,15 @@ import {
   recommendList,
   type ActivityEvent,
   type ListKind,
-  type ProductFacts,
   type RecommendedItem,
 } from '../recommend/recommendation-lists.js'
-import type { LiveRecommendationModel } from '../recommend/recommendation-service.js'
 import type { ContextNeeds } from './context-needs.js'
-import type { RecommendationsContext, TemplateItem } from './template-context.js'
-
-/** The catalog as the lists and their items read it. */
-export interface RecommendationCatalog {
-  readonly facts: ReadonlyMap<string, ProductFacts>
-  /** Products' attributes (JSON text), for their links and pictures. */
-  readonly attributes: ReadonlyMap<string, string>
-}
-
-/**
- * What serves the lists at a moment: the live model and the catalog. `version` changes when
- * either is reloaded, so a copy kept elsewhere (a render thread) knows when to take a new one.
- */
-export interface RecommendationServing {
-  readonly version: string
-  readonly model: LiveRecommendationModel
-  readonly catalog: RecommendationCatalog
-}
+import type {
+  RecommendationCatalog,
+  RecommendationServing,
+  RecommendationsContext,
+  TemplateItem,
+} from './template-context.js'
 
 export const EMPTY_LISTS: RecommendationsContext = {
   forYou: [],

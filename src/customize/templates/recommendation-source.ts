@@ -6,13 +6,12 @@ import {
   loadLiveRecommendationModel,
   type LiveRecommendationModel,
 } from '../recommend/recommendation-service.js'
-import {
-  EMPTY_LISTS,
-  recommendationListsFrom,
-  type RecommendationCatalog,
-  type RecommendationServing,
-} from './recommendation-serving.js'
-import type { RecommendationSource } from './template-context.js'
+import { EMPTY_LISTS, recommendationListsFrom } from './recommendation-serving.js'
+import type {
+  RecommendationCatalog,
+  RecommendationServing,
+  RecommendationSource,
+} from './template-context.js'
 import { readProductAttributes } from './template-context.repository.js'
 
 export interface RecommendationSourceDeps {

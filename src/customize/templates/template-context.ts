@@ -9,14 +9,14 @@ import type { Database } from '../../store/database.js'
 import type { SqlitePrepare } from '../../store/engine.js'
 import { ALL_CONTEXT_NEEDS, type ContextNeeds } from './context-needs.js'
 import { CustomerTraits } from './customer-traits.js'
-import type { ActivityEvent } from '../recommend/recommendation-lists.js'
+import type { ActivityEvent, ProductFacts } from '../recommend/recommendation-lists.js'
 import {
   readActivityOf,
   readContextRows,
   type ContextCustomerRow,
   type ContextScoreRow,
 } from './template-context.repository.js'
-import type { RecommendationServing } from './recommendation-serving.js'
+import type { LiveRecommendationModel } from '../recommend/recommendation-service.js'
 import { isCurrencyCode, isLocale, isTimeZone, type TemplateSettings } from './template-settings.js'
 
 /** A product as templates see it (recommendation lists, offers). */
@@ -135,6 +135,23 @@ export interface TemplateContext {
   readonly campaign: CampaignContext | null
   readonly links: LinksContext
   readonly shop: ShopContext
+}
+
+/** The catalog as the lists and their items read it. */
+export interface RecommendationCatalog {
+  readonly facts: ReadonlyMap<string, ProductFacts>
+  /** Products' attributes (JSON text), for their links and pictures. */
+  readonly attributes: ReadonlyMap<string, string>
+}
+
+/**
+ * What serves the lists at a moment: the live model and the catalog. `version` changes when
+ * either is reloaded, so a copy kept elsewhere (a render thread) knows when to take a new one.
+ */
+export interface RecommendationServing {
+  readonly version: string
+  readonly model: LiveRecommendationModel
+  readonly catalog: RecommendationCatalog
 }
 
 /** The lists a template can show, for customers whose activity was read (createRecommendationSource). */
