@@ -35,7 +35,11 @@ export function buildCampaignDeps(
   })
   return {
     store,
-    interact,
+    // Sends run on the store's connection: their inserts may use its prepared statements.
+    interact:
+      interact.sqlite === undefined && interact.db === store.db
+        ? { ...interact, sqlite: store.sqliteStatements }
+        : interact,
     templates: storedTemplateSource(
       {
         db: store.db,
