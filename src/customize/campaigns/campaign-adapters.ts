@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { err, ok } from '../../core/result.js'
+import { createMessageLinks } from '../../interact/message-links.js'
 import type { Database } from '../../store/database.js'
 import { refreshSegment } from '../segments/segment-service.js'
 import { findSegment, memberIds } from '../segments/segments.repository.js'
@@ -15,7 +16,6 @@ import { compileMessageTemplate } from '../templates/render-message.js'
 import {
   CONTEXT_CHUNK_SIZE,
   DEFAULT_LIST_LENGTH,
-  NO_LINKS,
   type RecommendationServing,
   type TemplateContextDeps,
 } from '../templates/template-context.js'
@@ -126,13 +126,23 @@ export function storedTemplateSource(
         name,
         templates: stored,
         settings: deps.settings,
+        signing: { baseUrl: deps.links.baseUrl, secret: deps.links.secret },
       }
       const renderChunk = (
         serving: RecommendationServing | null,
         input: RenderBatchInput,
       ): Promise<RenderedItem[]> =>
         thread === null
-          ? Promise.resolve(renderBatchItems(message, serving, input, deps.settings))
+          ? Promise.resolve(
+              renderBatchItems(
+                message,
+                serving,
+                input,
+                deps.settings,
+                // Signed as of the time the chunk was read, as the render thread signs them.
+                createMessageLinks(deps.links.baseUrl, deps.links.secret, { now: () => input.now }),
+              ),
+            )
           : thread.render(threadTemplate, serving, input)
       const preparedTemplate: PreparedTemplate = {
         startRender: async (customerIds, extras) => {
@@ -179,7 +189,7 @@ export function storedTemplateSource(
   }
 }
 
-/** One chunk's rows, activity, offers and signed links: the database side of rendering. */
+/** One chunk's rows, activity and offers: the database side of rendering. */
 async function readRenderInput(
   deps: TemplateContextDeps,
   customerIds: readonly string[],
@@ -198,14 +208,7 @@ async function readRenderInput(
     scores: [...rows.scores.values()],
     activity,
     offers: rows.customers.map((c) => extras.offers?.get(c.id) ?? null),
-    links: rows.customers.map((c) =>
-      needs.links
-        ? {
-            preferences: deps.links.preferences(c.id),
-            unsubscribe: deps.links.unsubscribe(c.id, extras.channel, extras.topic),
-          }
-        : NO_LINKS,
-    ),
+    unsubscribe: needs.links ? { channel: extras.channel, topic: extras.topic } : null,
     campaign: extras.campaign,
     listLength: DEFAULT_LIST_LENGTH,
     now: deps.clock.now(),

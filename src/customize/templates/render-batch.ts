@@ -7,7 +7,7 @@ import { renderMessage, type CompiledMessage } from './render-message.js'
 import {
   assembleTemplateContext,
   type CampaignContext,
-  type LinksContext,
+  NO_LINKS,
   type OfferContext,
   type RecommendationServing,
   type RecommendationsContext,
@@ -15,10 +15,11 @@ import {
 import type { ContextCustomerRow, ContextScoreRow } from './template-context.repository.js'
 import { formatProblem } from './template-problems.js'
 import type { TemplateSettings } from './template-settings.js'
+import type { MessageLinks } from '../../interact/message-links.js'
 
 /**
  * What rendering a chunk of customers' messages needs once the database has been read: the rows,
- * the activity, and what the caller worked out per customer (offer, signed links). Plain data,
+ * the activity, and what the caller worked out per customer (the offer). Plain data,
  * so it can be posted to a render thread.
  */
 export interface RenderBatchInput {
@@ -30,7 +31,8 @@ export interface RenderBatchInput {
   readonly activity: ActivityColumns
   /** Per found customer (same order as `customers`). */
   readonly offers: readonly (OfferContext | null)[]
-  readonly links: readonly LinksContext[]
+  /** What the unsubscribe links withdraw; null: the template shows no links. */
+  readonly unsubscribe: { readonly channel: string; readonly topic: string } | null
   readonly campaign: CampaignContext | null
   readonly listLength: number
   /** Epoch ms the lists are served at (the discovery week). */
@@ -50,13 +52,15 @@ export type RenderedItem =
 
 /**
  * Builds each found customer's context (recommendation lists from `serving` when the template
- * shows any) and renders the message: pure, the same on the database thread and a render thread.
+ * shows any), signs its links with `links` and renders the message: no I/O, the same on the
+ * database thread and a render thread.
  */
 export function renderBatchItems(
   compiled: CompiledMessage,
   serving: RecommendationServing | null,
   input: RenderBatchInput,
   settings: TemplateSettings,
+  links: MessageLinks,
 ): RenderedItem[] {
   const needs = compiled.needs
   const wantsLists = needs.forYou || needs.becauseYouBought || needs.discovery
@@ -73,6 +77,7 @@ export function renderBatchItems(
   }
   const scores = new Map(input.scores.map((s) => [s.customer_id, s]))
   const items: RenderedItem[] = []
+  const unsubscribe = input.unsubscribe
   for (const [index, row] of input.customers.entries()) {
     const context = assembleTemplateContext(
       {
@@ -81,7 +86,13 @@ export function renderBatchItems(
         lists: lists.get(row.id) ?? EMPTY_LISTS,
         offer: input.offers[index] ?? null,
         campaign: input.campaign,
-        links: input.links[index]!,
+        links:
+          unsubscribe === null
+            ? NO_LINKS
+            : {
+                preferences: links.preferences(row.id),
+                unsubscribe: links.unsubscribe(row.id, unsubscribe.channel, unsubscribe.topic),
+              },
       },
       settings,
     )

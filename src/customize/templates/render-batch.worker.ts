@@ -1,7 +1,12 @@
 import { parentPort } from 'node:worker_threads'
 import { createTemplateSet } from './liquid-engine.js'
 import { renderBatchItems, servingFromSnapshot } from './render-batch.js'
-import type { RenderThreadReply, RenderThreadRequest } from './render-batches-in-worker.js'
+import { createMessageLinks } from '../../interact/message-links.js'
+import type {
+  LinkSigning,
+  RenderThreadReply,
+  RenderThreadRequest,
+} from './render-batches-in-worker.js'
 import { compileMessageTemplate, type CompiledMessage } from './render-message.js'
 import type { RecommendationServing } from './template-context.js'
 import { formatProblem } from './template-problems.js'
@@ -14,7 +19,12 @@ const port = parentPort
 
 const templates = new Map<
   string,
-  { readonly compiled: CompiledMessage; readonly settings: TemplateSettings } | string
+  | {
+      readonly compiled: CompiledMessage
+      readonly settings: TemplateSettings
+      readonly signing: LinkSigning
+    }
+  | string
 >()
 let serving: RecommendationServing | null = null
 
@@ -33,7 +43,7 @@ port.on('message', (request: RenderThreadRequest) => {
       templates.set(
         request.key,
         compiled.ok
-          ? { compiled: compiled.value, settings: request.settings }
+          ? { compiled: compiled.value, settings: request.settings, signing: request.signing }
           : compiled.error.problems.map((p) => formatProblem(p, request.name)).join('; '),
       )
       return
@@ -50,11 +60,17 @@ port.on('message', (request: RenderThreadRequest) => {
         if (request.servingVersion !== null && serving?.version !== request.servingVersion) {
           throw new Error(`serving ${request.servingVersion} not sent`)
         }
+        // Links are signed as of the time the batch was read, as the database thread would.
+        const now = request.input.now
+        const links = createMessageLinks(template.signing.baseUrl, template.signing.secret, {
+          now: () => now,
+        })
         const items = renderBatchItems(
           template.compiled,
           request.servingVersion === null ? null : serving,
           request.input,
           template.settings,
+          links,
         )
         reply = { type: 'rendered', id: request.id, items }
       } catch (error) {

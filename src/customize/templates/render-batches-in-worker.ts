@@ -18,6 +18,7 @@ export type RenderThreadRequest =
       readonly name: string
       readonly templates: readonly TemplateDefinition[]
       readonly settings: TemplateSettings
+      readonly signing: LinkSigning
     }
   | { readonly type: 'serving'; readonly snapshot: ServingSnapshot }
   | {
@@ -40,6 +41,13 @@ export interface RenderThreadTemplate {
   readonly name: string
   readonly templates: readonly TemplateDefinition[]
   readonly settings: TemplateSettings
+  /** How the messages' links are signed (createMessageLinks' base URL and secret). */
+  readonly signing: LinkSigning
+}
+
+export interface LinkSigning {
+  readonly baseUrl: string
+  readonly secret: string
 }
 
 /**
@@ -91,6 +99,7 @@ export class RenderThread {
           name: template.name,
           templates: template.templates,
           settings: template.settings,
+          signing: template.signing,
         })
         live.sentTemplates.add(template.key)
       }
