@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Clock } from '../core/clock.js'
 import type { Database } from '../store/database.js'
-import type { Store } from '../store/engine.js'
+import type { SqlitePrepare, Store } from '../store/engine.js'
 import type { ChannelSet } from './channel.js'
 import { createEmailChannel } from './channels/email-channel.js'
 import { createInAppChannel } from './channels/in-app-channel.js'
@@ -23,6 +23,11 @@ export interface InteractDeps {
    * rounds. Default: one round (dead at once).
    */
   readonly retry?: RetryPolicy
+  /**
+   * SQLite only: the store's statement handle on the connection behind `db`
+   * (`Store.sqliteStatements`), so batch sends insert their rows through prepared statements.
+   */
+  readonly sqlite?: SqlitePrepare | null
 }
 
 export interface RetryPolicy {
@@ -88,6 +93,7 @@ export async function buildInteractDeps(
   }
   return {
     db: store.db,
+    sqlite: store.sqliteStatements,
     clock,
     channels,
     links: createMessageLinks(settings.publicUrl, secret, clock),

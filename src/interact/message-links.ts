@@ -17,6 +17,8 @@ export const PREFERENCE_LINK_TTL_MS = 30 * DAY_MS
 
 /** Signed links idic puts in messages, all served by idic itself. */
 export interface MessageLinks {
+  /** The public URL the links start with (no trailing slash). */
+  readonly baseUrl: string
   readonly secret: string
   preferences(customerId: string, ttlMs?: number): string
   /** One-click unsubscribe (RFC 8058); it does not expire, as mail clients may use it late. */
@@ -28,6 +30,7 @@ export interface MessageLinks {
 export function createMessageLinks(baseUrl: string, secret: string, clock: Clock): MessageLinks {
   const base = baseUrl.replace(/\/+$/, '')
   return {
+    baseUrl: base,
     secret,
     preferences: (customerId, ttlMs = PREFERENCE_LINK_TTL_MS) =>
       `${base}/p/${signToken(secret, TOKEN_PURPOSES.preferences, { c: customerId }, clock.now() + ttlMs)}`,

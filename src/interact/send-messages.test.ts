@@ -96,7 +96,7 @@ describeEachEngine('sending many messages at once', (current, engine) => {
   async function world(
     store: Store,
     onLimit: LimitPolicy,
-    options: { readonly inboxImmediate?: boolean } = {},
+    options: { readonly inboxImmediate?: boolean; readonly prepared?: boolean } = {},
   ): Promise<World> {
     const fixture = await sendFixture(store, { onLimit })
     cleanups.push(() => fixture.close())
@@ -122,7 +122,12 @@ describeEachEngine('sending many messages at once', (current, engine) => {
           ? { name: 'in_app', send: (envelope) => inbox.send(envelope) }
           : inbox,
     }
-    const deps = { ...fixture.deps, channels }
+    const deps = {
+      ...fixture.deps,
+      channels,
+      // SQLite: the batch's rows inserted through the store's prepared statements.
+      ...(options.prepared === true ? { sqlite: store.sqliteStatements } : {}),
+    }
     // One send before the batch, under a key the batch repeats.
     const earlier = await sendMessage(deps, mail('u1', { idempotencyKey: 'before' }))
     expect(earlier.ok).toBe(true)
@@ -196,6 +201,9 @@ describeEachEngine('sending many messages at once', (current, engine) => {
       const single = await world(current(), onLimit)
       const batch = await world(other, onLimit)
       const queuedInbox = await world(third, onLimit, { inboxImmediate: false })
+      const fourth = await openTestStore(engine)
+      cleanups.push(() => closeTestStore(fourth))
+      const prepared = await world(fourth, onLimit, { prepared: true })
 
       const one: unknown[] = []
       for (const request of REQUESTS)
@@ -205,8 +213,13 @@ describeEachEngine('sending many messages at once', (current, engine) => {
         shape(queuedInbox, r),
       )
 
+      const viaPrepared = (await sendMessages(prepared.deps, REQUESTS)).map((r) =>
+        shape(prepared, r),
+      )
       expect(many).toEqual(one)
       expect(await stored(batch)).toEqual(await stored(single))
+      expect(viaPrepared).toEqual(one)
+      expect(await stored(prepared)).toEqual(await stored(single))
       expect(queued).toEqual(one)
       expect(await stored(queuedInbox)).toEqual(await stored(single))
       // The scenario reaches every outcome.

@@ -220,7 +220,8 @@ async function sendRound(deps: InteractDeps, items: readonly Pending[]): Promise
     }
   }
   const created = await db.transaction().execute(async (trx) => {
-    const bulk = new BulkStatements(trx, capabilitiesOf(trx))
+    // The SQLite handle is the connection `trx` holds: its statements join the transaction.
+    const bulk = new BulkStatements(trx, capabilitiesOf(trx), deps.sqlite ?? null)
     const inserted = await bulk.insert(
       'messages',
       MESSAGE_COLUMNS,

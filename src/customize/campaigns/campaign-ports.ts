@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely'
 import type { Result } from '../../core/result.js'
 import type { OfferContext } from '../templates/template-context.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
 import type { sendMessages } from '../../interact/send-messages.js'
+import type { Database } from '../../store/database.js'
 import type { QueueStore } from './job-queue.js'
 
 /**
@@ -52,12 +54,22 @@ export interface RenderExtras {
   readonly offers?: ReadonlyMap<string, OfferContext | null>
 }
 
+/** Each customer's message of a batch, or why it could not be rendered. */
+export type RenderedBatch = Map<string, Result<RenderedContent, RenderFailure>>
+
+/** A batch whose database reads are done; its messages may still be rendering elsewhere. */
+export interface PendingRender {
+  /** Rejects when the batch as a whole could not be rendered (its jobs are then retried). */
+  readonly rendered: Promise<RenderedBatch>
+}
+
 /** A template compiled once, rendered for many customers in batches. */
 export interface PreparedTemplate {
-  renderBatch(
-    customerIds: readonly string[],
-    extras: RenderExtras,
-  ): Promise<Map<string, Result<RenderedContent, RenderFailure>>>
+  /**
+   * Reads what the batch's messages need and starts rendering them; resolves once the reads
+   * are done, so the caller can use the database (send the previous batch) while they render.
+   */
+  startRender(customerIds: readonly string[], extras: RenderExtras): Promise<PendingRender>
 }
 
 /** Stored Liquid templates, as campaigns use them (adapter over customize/templates). */
@@ -95,9 +107,11 @@ export interface OfferSource {
   ): Promise<Map<string, OfferContext | null>>
   /**
    * Records the offers of the messages that went out as presented, under the campaign's
-   * message key per customer (a retried send records nothing twice).
+   * message key per customer (a retried send records nothing twice), on `db` (the transaction
+   * that records the sends' outcomes).
    */
   recordPresented(
+    db: Kysely<Database>,
     campaignId: string,
     presented: readonly { readonly customerId: string; readonly offerId: string }[],
     nowMs: number,

@@ -2,10 +2,19 @@ import type { Store } from '../../store/engine.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
 import { sendMessages } from '../../interact/send-messages.js'
 import { createRecommendationSource } from '../templates/recommendation-source.js'
+import { RenderThread } from '../templates/render-batches-in-worker.js'
 import type { TemplateSettings } from '../templates/template-settings.js'
 import { storedOfferSource } from './offer-adapter.js'
 import { storedSegmentSource, storedTemplateSource } from './campaign-adapters.js'
 import type { CampaignDeps } from './campaign-ports.js'
+
+export interface CampaignDepsOptions {
+  /**
+   * Render messages (recommendation lists, contexts, Liquid) on a second thread while this one
+   * reads and writes the database (default true); false renders in this thread.
+   */
+  readonly renderThread?: boolean
+}
 
 /**
  * Campaign deps over the real stores: stored templates rendered with batch contexts (the live
@@ -17,6 +26,7 @@ export function buildCampaignDeps(
   store: Store,
   interact: InteractDeps,
   settings: TemplateSettings,
+  options: CampaignDepsOptions = {},
 ): CampaignDeps {
   const recommendations = createRecommendationSource({
     db: store.db,
@@ -25,14 +35,22 @@ export function buildCampaignDeps(
   })
   return {
     store,
-    interact,
-    templates: storedTemplateSource({
-      db: store.db,
-      clock: interact.clock,
-      settings,
-      links: interact.links,
-      recommendations,
-    }),
+    // Sends run on the store's connection: their inserts may use its prepared statements.
+    interact:
+      interact.sqlite === undefined && interact.db === store.db
+        ? { ...interact, sqlite: store.sqliteStatements }
+        : interact,
+    templates: storedTemplateSource(
+      {
+        db: store.db,
+        clock: interact.clock,
+        settings,
+        links: interact.links,
+        recommendations,
+        sqlite: store.sqliteStatements,
+      },
+      { renderThread: options.renderThread === false ? null : new RenderThread() },
+    ),
     segments: storedSegmentSource(store.db),
     offers: storedOfferSource(store, interact.clock, settings.shopUrl),
     send: sendMessages,

@@ -34,19 +34,21 @@ export function fixedTemplates(names: readonly string[]): TemplateSource {
     prepare: (name) =>
       Promise.resolve(
         ok({
-          renderBatch: (ids: readonly string[]) =>
-            Promise.resolve(
-              new Map(
-                ids.map((id) => [
-                  id,
-                  ok<RenderedContent>({
-                    subject: name,
-                    text: `${name} for ${id}`,
-                    html: null,
-                  }),
-                ]),
+          startRender: (ids: readonly string[]) =>
+            Promise.resolve({
+              rendered: Promise.resolve(
+                new Map(
+                  ids.map((id) => [
+                    id,
+                    ok<RenderedContent>({
+                      subject: name,
+                      text: `${name} for ${id}`,
+                      html: null,
+                    }),
+                  ]),
+                ),
               ),
-            ),
+            }),
         }),
       ),
   }

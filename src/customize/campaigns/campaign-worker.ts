@@ -3,7 +3,13 @@ import { InfrastructureError } from '../../core/errors.js'
 import type { SendError, SendOutcome } from '../../interact/send-request.js'
 import type { Result } from '../../core/result.js'
 import { campaignMessageKey, type Campaign } from './campaign-definition.js'
-import type { CampaignDeps, PreparedTemplate, RenderedContent } from './campaign-ports.js'
+import type {
+  CampaignDeps,
+  PendingRender,
+  PreparedTemplate,
+  RenderedBatch,
+  RenderedContent,
+} from './campaign-ports.js'
 import {
   countQueued,
   getCampaign,
@@ -150,75 +156,113 @@ export async function runCampaignWorker(
   const batchSize = options.batchSize ?? DEFAULT_WORKER_BATCH
   const campaigns = new Map<string, Campaign | null>()
   const prepared = new Map<string, PreparedTemplate | string>()
+  // One round in flight: while a round's messages render (on the render thread), the next
+  // round is claimed and read, then the round before is sent and recorded.
+  let inFlight: StartedBatch[] = []
   for (;;) {
     const room = options.maxJobs === undefined ? batchSize : options.maxJobs - report.claimed
-    if (room <= 0) break
-    const nowMs = deps.interact.clock.now()
-    const claimStarted = performance.now()
-    const jobs = await claimJobs(deps.store, {
-      queue: CAMPAIGN_QUEUE,
-      workerId: options.workerId,
-      limit: Math.min(batchSize, room),
-      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-      nowMs,
-    })
-    report.timings.claimMs += performance.now() - claimStarted
-    if (jobs.length === 0) break
-    report.claimed += jobs.length
-    const byCampaign = new Map<string, Job[]>()
-    const malformed: Job[] = []
-    for (const job of jobs) {
-      if (!isCampaignPayload(job.payload)) {
-        malformed.push(job)
-        continue
-      }
-      const list = byCampaign.get(job.payload.campaignId) ?? []
-      list.push(job)
-      byCampaign.set(job.payload.campaignId, list)
+    let started: StartedBatch[] | null
+    try {
+      started = room > 0 ? await startRound(deps, room, campaigns, prepared, report, options) : null
+    } catch (error) {
+      // The round in flight is sent and recorded all the same; the failure then surfaces.
+      for (const batch of inFlight) await finishBatch(deps, batch, report, options)
+      throw error
     }
-    for (const job of malformed) {
-      await failJob(deps.store.db, job, 'payload is not a campaign send', nowMs, {
-        retryable: false,
-      })
-    }
-    for (const [campaignId, campaignJobs] of byCampaign) {
-      if (!campaigns.has(campaignId)) {
-        campaigns.set(campaignId, await getCampaign(deps.store.db, campaignId))
-      }
-      const campaign = campaigns.get(campaignId) ?? null
-      if (campaign === null) {
-        // Deleted campaign: nothing to send.
-        await completeJobs(deps.store.db, campaignJobs, nowMs)
-        continue
-      }
-      await processCampaignBatch(deps, campaign, campaignJobs, prepared, report, options)
-      if ((await countQueued(deps.store.db, campaign.id)) === 0) {
-        await moveCampaignStatus(
-          deps.store.db,
-          campaign.id,
-          ['running'],
-          'sent',
-          deps.interact.clock.now(),
-        )
-      }
-    }
-    options.onProgress?.({ ...report, timings: { ...report.timings } })
+    for (const batch of inFlight) await finishBatch(deps, batch, report, options)
+    if (inFlight.length > 0) options.onProgress?.({ ...report, timings: { ...report.timings } })
+    if (started === null) break
+    inFlight = started
   }
   await completeCampaigns(deps, deps.interact.clock.now())
   return report
 }
 
-async function processCampaignBatch(
+/** A campaign's share of a round: jobs done already, and the sends whose messages render. */
+interface StartedBatch {
+  readonly campaign: Campaign
+  readonly jobs: readonly Job[]
+  readonly finished: Job[]
+  readonly records: SendRecord[]
+  readonly retry: { job: Job; error: string; retryable: boolean }[]
+  readonly groups: readonly StartedGroup[]
+}
+
+/** The jobs of one template, with their offers and the render under way. */
+interface StartedGroup {
+  readonly items: readonly { job: Job; assignment: AssignmentRow }[]
+  readonly offers: ReadonlyMap<string, { readonly id: string } | null>
+  /** Null: it could not be started (`error`); the group's jobs go back to the queue. */
+  readonly pending: PendingRender | null
+  readonly error: string | null
+}
+
+/** Claims a round of jobs and starts each campaign's batch; null when none is due. */
+async function startRound(
+  deps: CampaignDeps,
+  room: number,
+  campaigns: Map<string, Campaign | null>,
+  prepared: Map<string, PreparedTemplate | string>,
+  report: WorkerReport,
+  options: WorkerOptions,
+): Promise<StartedBatch[] | null> {
+  const nowMs = deps.interact.clock.now()
+  const claimStarted = performance.now()
+  const jobs = await claimJobs(deps.store, {
+    queue: CAMPAIGN_QUEUE,
+    workerId: options.workerId,
+    limit: Math.min(options.batchSize ?? DEFAULT_WORKER_BATCH, room),
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    nowMs,
+  })
+  report.timings.claimMs += performance.now() - claimStarted
+  if (jobs.length === 0) return null
+  report.claimed += jobs.length
+  const byCampaign = new Map<string, Job[]>()
+  const malformed: Job[] = []
+  for (const job of jobs) {
+    if (!isCampaignPayload(job.payload)) {
+      malformed.push(job)
+      continue
+    }
+    const list = byCampaign.get(job.payload.campaignId) ?? []
+    list.push(job)
+    byCampaign.set(job.payload.campaignId, list)
+  }
+  for (const job of malformed) {
+    await failJob(deps.store.db, job, 'payload is not a campaign send', nowMs, {
+      retryable: false,
+    })
+  }
+  const started: StartedBatch[] = []
+  for (const [campaignId, campaignJobs] of byCampaign) {
+    if (!campaigns.has(campaignId)) {
+      campaigns.set(campaignId, await getCampaign(deps.store.db, campaignId))
+    }
+    const campaign = campaigns.get(campaignId) ?? null
+    if (campaign === null) {
+      // Deleted campaign: nothing to send.
+      await completeJobs(deps.store.db, campaignJobs, nowMs)
+      continue
+    }
+    started.push(await startCampaignBatch(deps, campaign, campaignJobs, prepared, report))
+  }
+  return started
+}
+
+/**
+ * A campaign's batch up to its messages rendering: the assignments read, the next-best offers
+ * chosen (one-to-one), each template's render started (its reads done).
+ */
+async function startCampaignBatch(
   deps: CampaignDeps,
   campaign: Campaign,
   jobs: readonly Job[],
   prepared: Map<string, PreparedTemplate | string>,
   report: WorkerReport,
-  options: WorkerOptions,
-): Promise<void> {
+): Promise<StartedBatch> {
   const db = deps.store.db
   const nowMs = deps.interact.clock.now()
-  const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
   const timings = report.timings
   let started = performance.now()
   const assignments = await readAssignments(db, campaign.id, jobs.map(customerOf))
@@ -232,9 +276,6 @@ async function processCampaignBatch(
     if (assignment?.sendStatus !== 'queued') finished.push(job)
     else pending.push({ job, assignment })
   }
-  const records: SendRecord[] = []
-  const presented: { customerId: string; offerId: string }[] = []
-  const retry: { job: Job; error: string; retryable: boolean }[] = []
   const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
   for (const item of pending) {
     const name = templateFor(campaign, item.assignment)
@@ -242,6 +283,7 @@ async function processCampaignBatch(
     list.push(item)
     byTemplate.set(name, list)
   }
+  const groups: StartedGroup[] = []
   for (const [templateName, items] of byTemplate) {
     const key = `${campaign.id}\u0000${templateName}`
     let template = prepared.get(key)
@@ -253,8 +295,6 @@ async function processCampaignBatch(
       prepared.set(key, template)
     }
     const ids = items.map((i) => i.assignment.customerId)
-    let rendered: Map<string, Result<RenderedContent, { type: string; message: string }>>
-    let offers: ReadonlyMap<string, { readonly id: string } | null> = new Map()
     try {
       if (typeof template === 'string')
         throw new InfrastructureError('template_invalid', template, { retryable: true })
@@ -263,7 +303,6 @@ async function processCampaignBatch(
         campaign.strategy === 'one-to-one'
           ? await deps.offers.chooseBatch(ids, campaign, nowMs)
           : null
-      offers = chosen ?? offers
       timings.offersMs += performance.now() - started
       started = performance.now()
       const extras = {
@@ -272,13 +311,48 @@ async function processCampaignBatch(
         topic: campaign.topic,
         ...(chosen === null ? {} : { offers: chosen }),
       }
-      rendered = await template.renderBatch(ids, extras)
+      const render = await template.startRender(ids, extras)
       timings.renderMs += performance.now() - started
+      groups.push({ items, offers: chosen ?? new Map(), pending: render, error: null })
     } catch (error) {
       // Contexts or offers could not be read (or the template broke since launch): the whole
-      // batch goes back to the queue.
+      // group goes back to the queue.
+      groups.push({ items, offers: new Map(), pending: null, error: describeError(error) })
+    }
+  }
+  return { campaign, jobs, finished, records: [], retry: [], groups }
+}
+
+const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
+
+/**
+ * The rest of a campaign's batch: waits for its messages, sends them (one sendMessages call per
+ * slice), records presentations, then outcomes and acknowledgements in one transaction.
+ */
+async function finishBatch(
+  deps: CampaignDeps,
+  batch: StartedBatch,
+  report: WorkerReport,
+  options: WorkerOptions,
+): Promise<void> {
+  const { campaign, finished, records, retry } = batch
+  const db = deps.store.db
+  const nowMs = deps.interact.clock.now()
+  const timings = report.timings
+  let started = performance.now()
+  const presented: { customerId: string; offerId: string }[] = []
+  for (const { items, offers, pending, error } of batch.groups) {
+    let rendered: RenderedBatch
+    try {
+      if (pending === null) throw new Error(error ?? 'not rendered')
+      started = performance.now()
+      rendered = await pending.rendered
+      timings.renderMs += performance.now() - started
+    } catch (failure) {
+      // The batch could not be rendered (a render thread that died, a broken template): the
+      // whole group goes back to the queue.
       for (const item of items)
-        retry.push({ job: item.job, error: describeError(error), retryable: true })
+        retry.push({ job: item.job, error: describeError(failure), retryable: true })
       continue
     }
     const sends: { job: Job; customerId: string; content: RenderedContent }[] = []
@@ -348,12 +422,12 @@ async function processCampaignBatch(
     )
     timings.sendMs += performance.now() - started
   }
-  // Outcomes and acknowledgements in one transaction: a crash leaves both undone (the retaken
-  // job's send is then a duplicate) or both done. Presentations come first: the offer store
-  // refuses a second one under the same key.
+  // Presentations, outcomes and acknowledgements in one transaction (one commit a batch): a
+  // crash leaves all undone (the retaken job's send is then a duplicate, and its presentation
+  // is recorded then) or all done. The offer store refuses a second presentation under a key.
   started = performance.now()
-  await deps.offers.recordPresented(campaign.id, presented, deps.interact.clock.now())
   const failures = await db.transaction().execute(async (trx) => {
+    await deps.offers.recordPresented(trx, campaign.id, presented, deps.interact.clock.now())
     // The SQLite handle is the connection `trx` holds: its statements join the transaction.
     const store = {
       db: trx,
@@ -395,6 +469,9 @@ async function processCampaignBatch(
     if (status === 'dead' || status === 'failed') report.failed++
   }
   timings.recordMs += performance.now() - started
+  if ((await countQueued(db, campaign.id)) === 0) {
+    await moveCampaignStatus(db, campaign.id, ['running'], 'sent', deps.interact.clock.now())
+  }
 }
 
 function templateFor(campaign: Campaign, assignment: AssignmentRow): string {

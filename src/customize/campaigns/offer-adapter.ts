@@ -83,10 +83,12 @@ export function storedOfferSource(store: Store, clock: Clock, shopUrl: string): 
       }
       return out
     },
-    recordPresented: async (campaignId, presented) => {
+    recordPresented: async (db, campaignId, presented) => {
       if (presented.length === 0) return
+      // `db` (the worker's transaction) holds the store's one SQLite connection: the prepared
+      // statements on it join the transaction.
       await recordPresentations(
-        deps,
+        { ...deps, db, sqlite: store.sqliteStatements },
         presented.map((p) => ({
           customerId: p.customerId,
           offerId: p.offerId,

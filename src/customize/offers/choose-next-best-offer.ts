@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js'
 import { DAY_MS } from '../../core/clock.js'
 import { createRandom, type Random } from '../../numeric/random.js'
 import type { Database } from '../../store/database.js'
+import type { SqlitePrepare } from '../../store/engine.js'
 import { customersMatchingRule } from '../segments/compile-segment-rule.js'
 import {
   attributeOfferAcceptances,
@@ -35,6 +36,11 @@ import {
 export interface OfferDeps {
   readonly db: Kysely<Database>
   readonly clock: Clock
+  /**
+   * SQLite only: the statement handle on the connection behind `db` (`Store.sqliteStatements`),
+   * so recording many presentations inserts through prepared statements.
+   */
+  readonly sqlite?: SqlitePrepare | null
   /** Source of Thompson draws (seed it for reproducible runs); a time-seeded one by default. */
   readonly random?: Random
   /** Days after a presentation within which an order or call accepts it (default 7). */

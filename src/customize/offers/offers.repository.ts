@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely'
+import { BulkStatements } from '../../store/bulk-statements.js'
 import type { Database } from '../../store/database.js'
+import { capabilitiesOf, type SqlitePrepare } from '../../store/engine.js'
 import type { OfferOutcomesTable, OffersTable } from '../../store/tables/offers.table.js'
 
 /** Customers without value scores are modelled as one more tier. */
@@ -310,21 +312,38 @@ export async function existingOfferIds(
 }
 
 /** Inserts outcomes whose key the customer has not used yet; returns how many were new. */
+/** The columns of offer_outcomes, in the order insertOutcomes binds them. */
+const OUTCOME_COLUMNS = [
+  'id',
+  'customer_id',
+  'offer_id',
+  'tier',
+  'source',
+  'idempotency_key',
+  'presented_at',
+  'accepted_at',
+  'revenue',
+  'order_id',
+] as const satisfies readonly (keyof OfferOutcomesTable)[]
+
+/**
+ * Inserts outcomes, leaving out any whose (customer, key) is taken; returns how many went in.
+ * With SQLite's statement handle on `db`'s connection (`sqlite`), through prepared statements.
+ */
 export async function insertOutcomes(
   db: Kysely<Database>,
   rows: readonly OfferOutcomesTable[],
+  sqlite: SqlitePrepare | null = null,
 ): Promise<number> {
-  let inserted = 0
-  // 10 columns a row: 500 rows stay far under both engines' parameter limits.
-  for (let start = 0; start < rows.length; start += 500) {
-    const result = await db
-      .insertInto('offer_outcomes')
-      .values(rows.slice(start, start + 500))
-      .onConflict((oc) => oc.columns(['customer_id', 'idempotency_key']).doNothing())
-      .executeTakeFirst()
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n)
-  }
-  return inserted
+  if (rows.length === 0) return 0
+  const bulk = new BulkStatements(db, capabilitiesOf(db), sqlite)
+  const { written } = await bulk.insert(
+    'offer_outcomes',
+    OUTCOME_COLUMNS,
+    rows.map((row) => OUTCOME_COLUMNS.map((c) => row[c])),
+    'ON CONFLICT (customer_id, idempotency_key) DO NOTHING',
+  )
+  return written
 }
 
 /** Marks an outcome accepted unless it already was; true when this call accepted it. */

@@ -107,7 +107,7 @@ export async function recordPresentations(
       order_id: null,
     })
   })
-  await insertOutcomes(db, rows)
+  await insertOutcomes(db, rows, deps.sqlite ?? null)
   const stored = await findOutcomesByKeys(db, inputs)
   const reports: PresentationReport[] = []
   for (const [index, input] of inputs.entries()) {

@@ -1,23 +1,16 @@
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../core/clock.js'
-import { parseJsonObject } from '../../core/json.js'
 import type { Database } from '../../store/database.js'
 import { readProductFacts } from '../recommend/recommend.repository.js'
-import {
-  recommendList,
-  type ActivityEvent,
-  type ListKind,
-  type ProductFacts,
-  type RecommendedItem,
-} from '../recommend/recommendation-lists.js'
 import {
   loadLiveRecommendationModel,
   type LiveRecommendationModel,
 } from '../recommend/recommendation-service.js'
+import { EMPTY_LISTS, recommendationListsFrom } from './recommendation-serving.js'
 import type {
+  RecommendationCatalog,
+  RecommendationServing,
   RecommendationSource,
-  RecommendationsContext,
-  TemplateItem,
 } from './template-context.js'
 import { readProductAttributes } from './template-context.repository.js'
 
@@ -30,21 +23,6 @@ export interface RecommendationSourceDeps {
   readonly cacheMs?: number
 }
 
-type Live = LiveRecommendationModel
-
-interface Catalog {
-  readonly facts: Map<string, ProductFacts>
-  readonly attributes: Map<string, string>
-  readonly display: Map<string, { readonly url: string; readonly imageUrl: string | null }>
-}
-
-const EMPTY_LISTS: RecommendationsContext = {
-  forYou: [],
-  becauseYouBought: { anchor: null, items: [] },
-  discovery: [],
-  model: null,
-}
-
 /**
  * Serves lists the way the recommendations API does (recommendation-service.ts): from the
  * newest stored model, or popularity computed from the store before any model is trained
@@ -54,8 +32,14 @@ const EMPTY_LISTS: RecommendationsContext = {
  */
 export function createRecommendationSource(deps: RecommendationSourceDeps): RecommendationSource {
   const cacheMs = deps.cacheMs ?? 60_000
+  type Live = LiveRecommendationModel
   let live: { readonly at: number; readonly value: Promise<Live> } | null = null
-  let catalog: { readonly at: number; readonly value: Promise<Catalog> } | null = null
+  let catalog: {
+    readonly at: number
+    readonly loads: number
+    readonly value: Promise<RecommendationCatalog>
+  } | null = null
+  let catalogLoads = 0
 
   const loadModel = (previous: Live | null): Promise<Live> =>
     loadLiveRecommendationModel(deps.db, previous)
@@ -72,81 +56,40 @@ export function createRecommendationSource(deps: RecommendationSourceDeps): Reco
     return live.value
   }
 
-  const currentCatalog = (): Promise<Catalog> => {
+  const currentCatalog = (): {
+    readonly loads: number
+    readonly value: Promise<RecommendationCatalog>
+  } => {
     const now = deps.clock.now()
     if (catalog === null || now - catalog.at >= cacheMs) {
       const value = Promise.all([readProductFacts(deps.db), readProductAttributes(deps.db)]).then(
-        ([facts, attributes]) => ({ facts, attributes, display: new Map() }),
+        ([facts, attributes]) => ({ facts, attributes }),
       )
-      catalog = { at: now, value }
+      catalogLoads += 1
+      catalog = { at: now, loads: catalogLoads, value }
       value.catch(() => {
         catalog = null
       })
     }
-    return catalog.value
+    return catalog
   }
 
-  const item = (c: Catalog, entry: { productId: string; reason: string }): TemplateItem => {
-    const facts = c.facts.get(entry.productId)
-    let shown = c.display.get(entry.productId)
-    if (shown === undefined) {
-      const attributes = parseJsonObject(c.attributes.get(entry.productId))
-      const url = attributes['url']
-      const image = attributes['imageUrl'] ?? attributes['image_url'] ?? attributes['image']
-      shown = {
-        url:
-          typeof url === 'string' && url !== ''
-            ? url
-            : `${deps.shopUrl}/products/${encodeURIComponent(entry.productId)}`,
-        imageUrl: typeof image === 'string' && image !== '' ? image : null,
-      }
-      c.display.set(entry.productId, shown)
-    }
-    return {
-      id: entry.productId,
-      name: facts?.name ?? null,
-      category: facts?.category ?? null,
-      price: facts?.price ?? null,
-      url: shown.url,
-      imageUrl: shown.imageUrl,
-      reason: entry.reason,
-    }
+  const serving = async (): Promise<RecommendationServing> => {
+    const current = currentCatalog()
+    const [model, cat] = await Promise.all([currentModel(), current.value])
+    return { version: `${model.id}|${current.loads}`, model, catalog: cat }
   }
 
   return {
+    serving,
     async listsFor(customers, needs, n) {
-      const result = new Map<string, RecommendationsContext>()
       if (!needs.forYou && !needs.becauseYouBought && !needs.discovery) {
-        for (const c of customers) result.set(c.id, EMPTY_LISTS)
-        return result
+        return new Map(customers.map((c) => [c.id, EMPTY_LISTS]))
       }
-      const [model, cat] = await Promise.all([currentModel(), currentCatalog()])
-      const now = deps.clock.now()
-      const list = (customerId: string, events: readonly ActivityEvent[], kind: ListKind) => {
-        const served = recommendList(
-          model.rm,
-          cat.facts,
-          { customerId, events },
-          { list: kind, n, now },
-        )
-        return served.ok ? served.value.items : []
-      }
-      const toItems = (items: readonly RecommendedItem[]): TemplateItem[] =>
-        items.map((i) => item(cat, { productId: i.productId, reason: i.reason.text }))
-      for (const c of customers) {
-        const bought = needs.becauseYouBought ? list(c.id, c.events, 'because-you-bought') : []
-        const seed = bought[0]?.reason.seedProductId
-        result.set(c.id, {
-          forYou: needs.forYou ? toItems(list(c.id, c.events, 'for-you')) : [],
-          becauseYouBought: {
-            anchor: seed === undefined ? null : item(cat, { productId: seed, reason: '' }),
-            items: toItems(bought),
-          },
-          discovery: needs.discovery ? toItems(list(c.id, c.events, 'discovery')) : [],
-          model: model.id,
-        })
-      }
-      return result
+      return recommendationListsFrom(await serving(), customers, needs, n, {
+        now: deps.clock.now(),
+        shopUrl: deps.shopUrl,
+      })
     },
   }
 }

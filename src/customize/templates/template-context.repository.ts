@@ -1,8 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../store/database.js'
 import type { ScoresTable } from '../../store/tables/value.table.js'
-import { isInteractionKind } from '../recommend/interaction-matrix.js'
+import type { SqlitePrepare } from '../../store/engine.js'
+import { selectRows } from '../../store/select-rows.js'
 import type { ActivityEvent } from '../recommend/recommendation-lists.js'
+import {
+  activityByCustomer,
+  ActivityColumnsBuilder,
+  type ActivityColumns,
+} from './activity-columns.js'
 
 export interface ContextCustomerRow {
   readonly id: string
@@ -83,46 +89,61 @@ export async function readContextRows(
 export async function readActivityOf(
   db: Kysely<Database>,
   customerIds: readonly string[],
+  sqlite: SqlitePrepare | null = null,
 ): Promise<Map<string, ActivityEvent[]>> {
-  const byCustomer = new Map<string, ActivityEvent[]>()
-  if (customerIds.length === 0) return byCustomer
+  const ids = [...new Set(customerIds)]
+  return activityByCustomer(await readActivityColumns(db, ids, sqlite), ids)
+}
+
+/**
+ * The same events as readActivityOf, as columns over `customerIds` (which must not repeat an
+ * id): purchases first, then the other interactions, each in the order read. With SQLite's
+ * statement handle the rows are read as arrays (no object per row).
+ */
+export async function readActivityColumns(
+  db: Kysely<Database>,
+  customerIds: readonly string[],
+  sqlite: SqlitePrepare | null = null,
+): Promise<ActivityColumns> {
+  const columns = new ActivityColumnsBuilder(customerIds)
+  if (customerIds.length === 0) return columns.build()
   const ids = [...customerIds]
   const [purchases, others] = await Promise.all([
-    db
-      .selectFrom('order_items as i')
-      .innerJoin('orders as o', (j) =>
-        j.onRef('o.customer_id', '=', 'i.customer_id').onRef('o.order_id', '=', 'i.order_id'),
-      )
-      .select(['i.customer_id', 'i.product_id', 'i.quantity', 'i.returned_quantity', 'o.placed_at'])
-      .where('i.customer_id', 'in', ids)
-      .where('o.customer_id', 'in', ids)
-      .where('o.status', '!=', 'cancelled')
-      .execute(),
-    db
-      .selectFrom('interactions')
-      .select(['customer_id', 'product_id', 'kind', 'occurred_at'])
-      .where('customer_id', 'in', ids)
-      .execute(),
+    selectRows<[string, string, number, number, number]>(
+      db,
+      sqlite,
+      db
+        .selectFrom('order_items as i')
+        .innerJoin('orders as o', (j) =>
+          j.onRef('o.customer_id', '=', 'i.customer_id').onRef('o.order_id', '=', 'i.order_id'),
+        )
+        .select([
+          'i.customer_id',
+          'i.product_id',
+          'i.quantity',
+          'i.returned_quantity',
+          'o.placed_at',
+        ])
+        .where('i.customer_id', 'in', ids)
+        .where('o.customer_id', 'in', ids)
+        .where('o.status', '!=', 'cancelled'),
+    ),
+    selectRows<[string, string, string, number]>(
+      db,
+      sqlite,
+      db
+        .selectFrom('interactions')
+        .select(['customer_id', 'product_id', 'kind', 'occurred_at'])
+        .where('customer_id', 'in', ids),
+    ),
   ])
-  const add = (customerId: string, event: ActivityEvent): void => {
-    let events = byCustomer.get(customerId)
-    if (events === undefined) {
-      events = []
-      byCustomer.set(customerId, events)
-    }
-    events.push(event)
+  for (const [customerId, productId, quantity, returned, placedAt] of purchases) {
+    if (quantity - returned > 0) columns.add(customerId, productId, 'purchase', placedAt)
   }
-  for (const p of purchases) {
-    if (!(p.quantity - p.returned_quantity > 0)) continue
-    add(p.customer_id, { productId: p.product_id, kind: 'purchase', time: p.placed_at })
+  for (const [customerId, productId, kind, occurredAt] of others) {
+    columns.add(customerId, productId, kind, occurredAt)
   }
-  for (const r of others) {
-    if (isInteractionKind(r.kind)) {
-      add(r.customer_id, { productId: r.product_id, kind: r.kind, time: r.occurred_at })
-    }
-  }
-  for (const events of byCustomer.values()) events.sort((a, b) => a.time - b.time)
-  return byCustomer
+  return columns.build()
 }
 
 /** Links and pictures of products, from their `url` and `image`/`imageUrl` attributes. */

@@ -6,15 +6,17 @@ import { TIER_NAMES, TIERS, type Tier } from '../../differentiate/value/tiers.js
 import { ALL_TOPICS } from '../../interact/consents.repository.js'
 import type { MessageLinks } from '../../interact/message-links.js'
 import type { Database } from '../../store/database.js'
+import type { SqlitePrepare } from '../../store/engine.js'
 import { ALL_CONTEXT_NEEDS, type ContextNeeds } from './context-needs.js'
 import { CustomerTraits } from './customer-traits.js'
-import type { ActivityEvent } from '../recommend/recommendation-lists.js'
+import type { ActivityEvent, ProductFacts } from '../recommend/recommendation-lists.js'
 import {
   readActivityOf,
   readContextRows,
   type ContextCustomerRow,
   type ContextScoreRow,
 } from './template-context.repository.js'
+import type { LiveRecommendationModel } from '../recommend/recommendation-service.js'
 import { isCurrencyCode, isLocale, isTimeZone, type TemplateSettings } from './template-settings.js'
 
 /** A product as templates see it (recommendation lists, offers). */
@@ -135,6 +137,23 @@ export interface TemplateContext {
   readonly shop: ShopContext
 }
 
+/** The catalog as the lists and their items read it. */
+export interface RecommendationCatalog {
+  readonly facts: ReadonlyMap<string, ProductFacts>
+  /** Products' attributes (JSON text), for their links and pictures. */
+  readonly attributes: ReadonlyMap<string, string>
+}
+
+/**
+ * What serves the lists at a moment: the live model and the catalog. `version` changes when
+ * either is reloaded, so a copy kept elsewhere (a render thread) knows when to take a new one.
+ */
+export interface RecommendationServing {
+  readonly version: string
+  readonly model: LiveRecommendationModel
+  readonly catalog: RecommendationCatalog
+}
+
 /** The lists a template can show, for customers whose activity was read (createRecommendationSource). */
 export interface RecommendationSource {
   /**
@@ -146,6 +165,8 @@ export interface RecommendationSource {
     needs: ContextNeeds,
     n: number,
   ): Promise<Map<string, RecommendationsContext>>
+  /** The model and catalog the lists come from now (for a render thread's copy). */
+  serving(): Promise<RecommendationServing>
 }
 
 /** What building contexts needs; build it once and reuse it (the source caches the model). */
@@ -156,6 +177,11 @@ export interface TemplateContextDeps {
   /** Signs the preference and unsubscribe links. */
   readonly links: MessageLinks
   readonly recommendations: RecommendationSource
+  /**
+   * SQLite only: the store's statement handle (`Store.sqliteStatements`), so the activity is
+   * read as row arrays from prepared statements (the bulk of a batch's rows).
+   */
+  readonly sqlite?: SqlitePrepare | null
 }
 
 /** What the caller adds to, or asks of, the contexts. */
@@ -218,11 +244,6 @@ export async function buildTemplateContexts(
     throw new Error(`listLength must be an integer from 1 to 100, got ${n}`)
   }
   const wantsLists = needs.forYou || needs.becauseYouBought || needs.discovery
-  const shop: ShopContext = {
-    name: deps.settings.shopName,
-    url: deps.settings.shopUrl,
-    currency: deps.settings.currency,
-  }
   const contexts = new Map<string, TemplateContext>()
   const missing: string[] = []
   const unique = [...new Set(customerIds)]
@@ -231,7 +252,7 @@ export async function buildTemplateContexts(
     const [rows, activity] = await Promise.all([
       readContextRows(deps.db, chunk, needs.value),
       wantsLists
-        ? readActivityOf(deps.db, chunk)
+        ? readActivityOf(deps.db, chunk, deps.sqlite ?? null)
         : Promise.resolve(new Map<string, ActivityEvent[]>()),
     ])
     const lists = await deps.recommendations.listsFor(
@@ -242,39 +263,73 @@ export async function buildTemplateContexts(
     const found = new Set<string>()
     for (const row of rows.customers) {
       found.add(row.id)
-      const offer = extras.offerFor?.(row.id) ?? extras.offer ?? null
-      contexts.set(row.id, {
-        customer: customerContext(row, deps.settings),
-        value: valueContext(rows.scores.get(row.id)),
-        recommendations: lists.get(row.id) ?? EMPTY_RECOMMENDATIONS,
-        offer,
-        campaign: extras.campaign ?? null,
-        links: needs.links
-          ? {
-              preferences: deps.links.preferences(row.id),
-              unsubscribe: deps.links.unsubscribe(
-                row.id,
-                extras.channel ?? 'email',
-                extras.topic ?? ALL_TOPICS,
-              ),
-            }
-          : NO_LINKS,
-        shop,
-      })
+      contexts.set(
+        row.id,
+        assembleTemplateContext(
+          {
+            row,
+            score: rows.scores.get(row.id),
+            lists: lists.get(row.id) ?? EMPTY_RECOMMENDATIONS,
+            offer: extras.offerFor?.(row.id) ?? extras.offer ?? null,
+            campaign: extras.campaign ?? null,
+            links: needs.links
+              ? {
+                  preferences: deps.links.preferences(row.id),
+                  unsubscribe: deps.links.unsubscribe(
+                    row.id,
+                    extras.channel ?? 'email',
+                    extras.topic ?? ALL_TOPICS,
+                  ),
+                }
+              : NO_LINKS,
+          },
+          deps.settings,
+        ),
+      )
     }
     for (const id of chunk) if (!found.has(id)) missing.push(id)
   }
   return { contexts, missing }
 }
 
-const EMPTY_RECOMMENDATIONS: RecommendationsContext = {
+/** What one customer's context is made of, read and computed beforehand. */
+export interface ContextParts {
+  readonly row: ContextCustomerRow
+  /** Undefined: unscored (or the template reads no value figures). */
+  readonly score: ContextScoreRow | undefined
+  readonly lists: RecommendationsContext
+  readonly offer: OfferContext | null
+  readonly campaign: CampaignContext | null
+  readonly links: LinksContext
+}
+
+/**
+ * One customer's context from its parts: pure (no I/O), so a render thread builds it from the
+ * rows the database thread read, exactly as buildTemplateContexts does.
+ */
+export function assembleTemplateContext(
+  parts: ContextParts,
+  settings: TemplateSettings,
+): TemplateContext {
+  return {
+    customer: customerContext(parts.row, settings),
+    value: valueContext(parts.score),
+    recommendations: parts.lists,
+    offer: parts.offer,
+    campaign: parts.campaign,
+    links: parts.links,
+    shop: { name: settings.shopName, url: settings.shopUrl, currency: settings.currency },
+  }
+}
+
+export const EMPTY_RECOMMENDATIONS: RecommendationsContext = {
   forYou: [],
   becauseYouBought: { anchor: null, items: [] },
   discovery: [],
   model: null,
 }
 
-const NO_LINKS: LinksContext = { preferences: '', unsubscribe: '' }
+export const NO_LINKS: LinksContext = { preferences: '', unsubscribe: '' }
 
 const UNSCORED: ValueContext = {
   scored: false,
