@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { InteractProjectionSettings } from '../interact/project-interact-events.js'
+import { startModuleWorker } from '../core/start-module-worker.js'
 
 /** What the processor thread is started with. */
 export interface InboxWorkerData {
@@ -104,17 +105,5 @@ export class InboxProcessorThread {
 }
 
 function startWorker(workerData: InboxWorkerData): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  // The built package runs the .js worker directly.
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(
-    fromSource ? './inbox-processor.worker.ts' : './inbox-processor.worker.js',
-    import.meta.url,
-  )
-  return fromSource
-    ? new Worker(
-        `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url.href)}) })`,
-        { eval: true, workerData },
-      )
-    : new Worker(url, { workerData })
+  return startModuleWorker(import.meta.url, 'inbox-processor.worker', workerData)
 }

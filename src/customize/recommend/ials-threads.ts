@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { CsrMatrix } from '../../numeric/csr-matrix.js'
 import { IALS_TASK, runIalsTask, type IalsShared, type IalsTask } from './ials-tasks.js'
+import { startModuleWorker } from '../../core/start-module-worker.js'
 
 /** Below this many cell-factor products per sweep a helper's start-up costs more than it saves. */
 const MIN_THREADED_WORK = 1 << 22
@@ -69,21 +70,10 @@ export function sharedCsr(m: CsrMatrix): CsrMatrix {
 export function openIalsThreadPool(shared: IalsShared): IalsThreadPool | null {
   const helpers = shared.threads - 1
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length))
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(
-    fromSource ? './ials-helper.worker.ts' : './ials-helper.worker.js',
-    import.meta.url,
-  )
   const workers: Worker[] = []
   for (let t = 1; t <= helpers; t++) {
     const workerData: IalsHelperData = { shared, thread: t, control }
-    // Under tsx or vitest this module is TypeScript: the helper registers tsx's loader first.
-    const worker = fromSource
-      ? new Worker(
-          `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url.href)}) })`,
-          { eval: true, workerData },
-        )
-      : new Worker(url, { workerData })
+    const worker = startModuleWorker(import.meta.url, 'ials-helper.worker', workerData)
     worker.unref()
     workers.push(worker)
   }

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads'
 import type { CsrMatrix } from '../../numeric/csr-matrix.js'
 import type { FitProgress, ModelKind, ModelParams, ModelState } from './recommender.js'
+import { startModuleWorker } from '../../core/start-module-worker.js'
 
 export type TrainMessage =
   | {
@@ -23,20 +23,7 @@ export function trainInWorker(
   params: ModelParams = {},
   onProgress?: FitProgress,
 ): Promise<ModelState> {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  // The built package runs the .js worker directly.
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(
-    fromSource ? './train-model.worker.ts' : './train-model.worker.js',
-    import.meta.url,
-  )
-  const workerData = { kind, params, matrix }
-  const worker = fromSource
-    ? new Worker(
-        `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url.href)}) })`,
-        { eval: true, workerData },
-      )
-    : new Worker(url, { workerData })
+  const worker = startModuleWorker(import.meta.url, 'train-model.worker', { kind, params, matrix })
   return new Promise<ModelState>((resolve, reject) => {
     let settled = false
     worker.on('message', (msg: TrainMessage) => {

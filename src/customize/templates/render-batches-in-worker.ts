@@ -9,6 +9,7 @@ import {
 import type { RecommendationServing } from './template-context.js'
 import type { TemplateDefinition } from './template-definition.js'
 import type { TemplateSettings } from './template-settings.js'
+import { startModuleWorker } from '../../core/start-module-worker.js'
 
 /** What the database thread sends the render thread (in order). */
 export type RenderThreadRequest =
@@ -183,17 +184,5 @@ function settle(live: Live, id: number): void {
 }
 
 function startWorker(): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  // The built package runs the .js worker directly.
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(
-    fromSource ? './render-batch.worker.ts' : './render-batch.worker.js',
-    import.meta.url,
-  )
-  return fromSource
-    ? new Worker(
-        `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url.href)}) })`,
-        { eval: true },
-      )
-    : new Worker(url)
+  return startModuleWorker(import.meta.url, 'render-batch.worker')
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { decodeBatch, type OrderBatchMessage } from './order-batch-codec.js'
 import type { ParsedBatch, ReadOrderBatchesOptions } from './order-batches.js'
 import { HeaderError } from './order-row.js'
+import { startModuleWorker } from '../../core/start-module-worker.js'
 
 /** Batches the worker may have parsed before the writer takes them. */
 const BATCHES_AHEAD = 2
@@ -60,17 +61,5 @@ export async function* readOrderBatchesInWorker(
 }
 
 function startWorker(workerData: unknown): Worker {
-  // Under tsx or vitest this module is TypeScript: the worker registers tsx's loader first.
-  // The built package runs the .js worker directly.
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(
-    fromSource ? './order-batches.worker.ts' : './order-batches.worker.js',
-    import.meta.url,
-  )
-  return fromSource
-    ? new Worker(
-        `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url.href)}) })`,
-        { eval: true, workerData },
-      )
-    : new Worker(url, { workerData })
+  return startModuleWorker(import.meta.url, 'order-batches.worker', workerData)
 }
