@@ -47,6 +47,7 @@ import { listStoredTemplates } from '../src/customize/templates/templates.reposi
 import { compileMessageTemplate } from '../src/customize/templates/render-message.js'
 import { createTemplateSet } from '../src/customize/templates/liquid-engine.js'
 import { openMigratedStore } from '../src/store/open-migrated.js'
+import { grantInAppNewsToAll } from '../test-support/in-app-consents.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -147,22 +148,7 @@ async function cachedShop(): Promise<{ path: string; built: boolean; buildMs: nu
   if (!scored.ok) throw new Error(`scoring failed: ${JSON.stringify(scored.error)}`)
   log('training item-kNN …')
   await trainAndStoreRecommender({ db: store.db, clock }, { kind: 'item-knn' })
-  const ids = (await store.db.selectFrom('customers').select('id').execute()).map((r) => r.id)
-  for (let start = 0; start < ids.length; start += 1000) {
-    await store.db
-      .insertInto('consents')
-      .values(
-        ids.slice(start, start + 1000).map((id) => ({
-          customer_id: id,
-          channel: 'in_app',
-          topic: 'news',
-          granted: 1,
-          source: 'bench',
-          updated_at: clock.now(),
-        })),
-      )
-      .execute()
-  }
+  await grantInAppNewsToAll(store.db, clock.now(), 'bench')
   const saved = await saveTemplate({ db: store.db, clock, settings: SETTINGS }, TEMPLATE)
   if (!saved.ok) throw new Error(`template: ${JSON.stringify(saved.error)}`)
   const products = await store.db

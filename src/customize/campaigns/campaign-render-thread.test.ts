@@ -23,6 +23,7 @@ import type { CampaignDeps, PreparedTemplate, RenderedBatch } from './campaign-p
 import { buildCampaignDeps } from './campaign-services.js'
 import { runCampaignWorker } from './campaign-worker.js'
 import { createCampaign, launchCampaign } from './launch-campaign.js'
+import { grantInAppNewsToAll } from '../../../test-support/in-app-consents.js'
 
 const SETTINGS: TemplateSettings = {
   shopName: 'Demo shop',
@@ -71,22 +72,7 @@ describeEachEngine('campaign messages rendered on the render thread', (current) 
       clock.now(),
     )
     if (!created.ok) throw new Error(JSON.stringify(created.error))
-    const ids = (await store.db.selectFrom('customers').select('id').orderBy('id').execute()).map(
-      (r) => r.id,
-    )
-    await store.db
-      .insertInto('consents')
-      .values(
-        ids.map((id) => ({
-          customer_id: id,
-          channel: 'in_app',
-          topic: 'news',
-          granted: 1,
-          source: 'test',
-          updated_at: clock.now(),
-        })),
-      )
-      .execute()
+    const ids = await grantInAppNewsToAll(store.db, clock.now())
     const links = createMessageLinks(
       'http://idic.test',
       'test-secret-test-secret-test-secret',

@@ -20,6 +20,7 @@ import { buildCampaignDeps } from './campaign-services.js'
 import { runCampaignWorker } from './campaign-worker.js'
 import { createCampaign, launchCampaign } from './launch-campaign.js'
 import { estimateUplift } from './uplift.js'
+import { grantInAppNewsToAll } from '../../../test-support/in-app-consents.js'
 
 const SETTINGS: TemplateSettings = {
   shopName: 'Demo shop',
@@ -53,22 +54,7 @@ async function openShop(store: Store): Promise<Shop> {
   const scored = await scoreCustomers({ db: store.db, capabilities: store.capabilities, clock })
   if (!scored.ok) throw new Error(JSON.stringify(scored.error))
   clock.advance(3_600_000)
-  const customers = (
-    await store.db.selectFrom('customers').select('id').orderBy('id').execute()
-  ).map((r) => r.id)
-  await store.db
-    .insertInto('consents')
-    .values(
-      customers.map((id) => ({
-        customer_id: id,
-        channel: 'in_app',
-        topic: 'news',
-        granted: 1,
-        source: 'test',
-        updated_at: clock.now(),
-      })),
-    )
-    .execute()
+  const customers = await grantInAppNewsToAll(store.db, clock.now())
   const interact: InteractDeps = {
     db: store.db,
     clock,
