@@ -39,7 +39,7 @@ import { runCampaignWorker } from '../src/customize/campaigns/campaign-worker.js
 import { createCampaign, launchCampaign } from '../src/customize/campaigns/launch-campaign.js'
 import { createOffer } from '../src/customize/offers/offer-service.js'
 import { trainAndStoreRecommender } from '../src/customize/recommend/recommendation-service.js'
-import { createRecommendationSource } from '../src/customize/templates/recommendation-source.js'
+import { withLiveRecommendations } from '../src/customize/templates/recommendation-source.js'
 import { buildTemplateContexts } from '../src/customize/templates/template-context.js'
 import { saveTemplate } from '../src/customize/templates/template-service.js'
 import type { TemplateSettings } from '../src/customize/templates/template-settings.js'
@@ -253,17 +253,7 @@ async function repeat(cache: string, index: number): Promise<RepeatResult> {
     const template = stored.find((t) => t.name === TEMPLATE.name)!
     const compiled = compileMessageTemplate(createTemplateSet(stored, SETTINGS), template)
     if (!compiled.ok) throw new Error('template does not compile')
-    const contextDeps = {
-      db: store.db,
-      clock,
-      settings: SETTINGS,
-      links,
-      recommendations: createRecommendationSource({
-        db: store.db,
-        clock,
-        shopUrl: SETTINGS.shopUrl,
-      }),
-    }
+    const contextDeps = withLiveRecommendations({ db: store.db, clock, settings: SETTINGS, links })
     const liquid = new Liquid()
     const subject = liquid.parse(TEMPLATE.subject)
     const html = liquid.parse(TEMPLATE.html)

@@ -42,6 +42,12 @@ describe('ingestion through the inbox [sqlite file]', () => {
     return store
   }
   const open = async (): Promise<TestApp> => (t = await openTestApp(theStore()))
+  /** The app on the real clock with these settings, and a write and an admin key. */
+  const openWithSettings = async (settings: Record<string, string>) => ({
+    app: await buildApp({ store: theStore(), clock: systemClock, config: loadConfig(settings) }),
+    write: await createApiKey(theStore().db, { name: 'w', role: 'write' }, 0),
+    admin: await createApiKey(theStore().db, { name: 'a', role: 'admin' }, 0),
+  })
   const batch = (app: TestApp, events: readonly unknown[]) =>
     app.app.inject({
       method: 'POST',
@@ -83,13 +89,7 @@ describe('ingestion through the inbox [sqlite file]', () => {
   })
 
   it('answers a read 503 ingest_behind while the processor cannot write, and serves it after', async () => {
-    const app = await buildApp({
-      store: theStore(),
-      clock: systemClock,
-      config: loadConfig({ IDIC_INGEST_READ_WAIT_SECONDS: '0.3' }),
-    })
-    const write = await createApiKey(theStore().db, { name: 'w', role: 'write' }, 0)
-    const admin = await createApiKey(theStore().db, { name: 'a', role: 'admin' }, 0)
+    const { app, write, admin } = await openWithSettings({ IDIC_INGEST_READ_WAIT_SECONDS: '0.3' })
     // Another connection holds the database's write lock: the processor cannot store the batch.
     const locker = new BetterSqlite3(path)
     locker.exec('BEGIN IMMEDIATE')
@@ -130,13 +130,7 @@ describe('ingestion through the inbox [sqlite file]', () => {
   })
 
   it('holds new batches back while the backlog is full', async () => {
-    const app = await buildApp({
-      store: theStore(),
-      clock: systemClock,
-      config: loadConfig({ IDIC_INGEST_MAX_BACKLOG: '1000' }),
-    })
-    const write = await createApiKey(theStore().db, { name: 'w', role: 'write' }, 0)
-    const admin = await createApiKey(theStore().db, { name: 'a', role: 'admin' }, 0)
+    const { app, write, admin } = await openWithSettings({ IDIC_INGEST_MAX_BACKLOG: '1000' })
     const basic = `Basic ${Buffer.from(`${write.key}:`).toString('base64')}`
     const pendingSeen: number[] = []
     try {

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { requireCustomerId } from '../../identify/customer-profile.js'
 import { createMessageLinks, resolveSigningSecret } from '../../interact/message-links.js'
 import { CONTEXT_ROOTS } from '../../customize/templates/context-schema.js'
-import { createRecommendationSource } from '../../customize/templates/recommendation-source.js'
+import { withLiveRecommendations } from '../../customize/templates/recommendation-source.js'
 import type { TemplateContextDeps } from '../../customize/templates/template-context.js'
 import {
   TEMPLATE_CHANNELS,
@@ -105,20 +105,15 @@ export function registerTemplateRoutes(
   const auth = requireRoles('admin', 'analyst')
   const security = [{ secretKey: [] }]
   const store = { db, clock: deps.clock, settings }
-  const recommendations = createRecommendationSource({
-    db,
-    clock: deps.clock,
-    shopUrl: settings.shopUrl,
-  })
   // The signing secret may have to be read from (or created in) the database: built on first use.
   let contextDeps: Promise<TemplateContextDeps> | null = null
   const previewDeps = (): Promise<TemplateContextDeps> => {
     contextDeps ??= resolveSigningSecret(db, deps.config.secret).then(
-      (secret) => ({
-        ...store,
-        links: createMessageLinks(deps.config.publicUrl, secret, deps.clock),
-        recommendations,
-      }),
+      (secret) =>
+        withLiveRecommendations({
+          ...store,
+          links: createMessageLinks(deps.config.publicUrl, secret, deps.clock),
+        }),
       (error: unknown) => {
         contextDeps = null
         throw error

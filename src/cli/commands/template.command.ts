@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { invalidInput } from '../../core/errors.js'
 import { requireCustomerId } from '../../identify/customer-profile.js'
 import { createMessageLinks, resolveSigningSecret } from '../../interact/message-links.js'
-import { createRecommendationSource } from '../../customize/templates/recommendation-source.js'
+import { withLiveRecommendations } from '../../customize/templates/recommendation-source.js'
 import {
   isTemplateKind,
   TEMPLATE_CHANNELS,
@@ -222,17 +222,12 @@ export function templateCommand(): Command {
         const settings = ctx.config.templates
         const secret = await resolveSigningSecret(ctx.store.db, ctx.config.secret)
         const result = await previewTemplate(
-          {
+          withLiveRecommendations({
             db: ctx.store.db,
             clock: ctx.clock,
             settings,
             links: createMessageLinks(ctx.config.publicUrl, secret, ctx.clock),
-            recommendations: createRecommendationSource({
-              db: ctx.store.db,
-              clock: ctx.clock,
-              shopUrl: settings.shopUrl,
-            }),
-          },
+          }),
           name,
           customerId,
         )

@@ -10,7 +10,7 @@ import { createMessageLinks } from '../../interact/message-links.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { createOffer } from '../offers/offer-service.js'
 import { trainAndStoreRecommender } from '../recommend/recommendation-service.js'
-import { createRecommendationSource } from '../templates/recommendation-source.js'
+import { withLiveRecommendations } from '../templates/recommendation-source.js'
 import { RenderThread } from '../templates/render-batches-in-worker.js'
 import { compileMessageTemplate, renderMessage } from '../templates/render-message.js'
 import { createTemplateSet } from '../templates/liquid-engine.js'
@@ -78,18 +78,13 @@ describeEachEngine('campaign messages rendered on the render thread', (current) 
       'test-secret-test-secret-test-secret',
       clock,
     )
-    const contextDeps = {
+    const contextDeps = withLiveRecommendations({
       db: store.db,
       clock,
       settings: SETTINGS,
       links,
-      recommendations: createRecommendationSource({
-        db: store.db,
-        clock,
-        shopUrl: SETTINGS.shopUrl,
-      }),
       sqlite: store.sqliteStatements,
-    }
+    })
     const interact: InteractDeps = {
       db: store.db,
       clock,

@@ -1,7 +1,7 @@
 import type { Store } from '../../store/engine.js'
 import type { InteractDeps } from '../../interact/interact-deps.js'
 import { sendMessages } from '../../interact/send-messages.js'
-import { createRecommendationSource } from '../templates/recommendation-source.js'
+import { withLiveRecommendations } from '../templates/recommendation-source.js'
 import { RenderThread } from '../templates/render-batches-in-worker.js'
 import type { TemplateSettings } from '../templates/template-settings.js'
 import { storedOfferSource } from './offer-adapter.js'
@@ -28,11 +28,6 @@ export function buildCampaignDeps(
   settings: TemplateSettings,
   options: CampaignDepsOptions = {},
 ): CampaignDeps {
-  const recommendations = createRecommendationSource({
-    db: store.db,
-    clock: interact.clock,
-    shopUrl: settings.shopUrl,
-  })
   return {
     store,
     // Sends run on the store's connection: their inserts may use its prepared statements.
@@ -41,14 +36,13 @@ export function buildCampaignDeps(
         ? { ...interact, sqlite: store.sqliteStatements }
         : interact,
     templates: storedTemplateSource(
-      {
+      withLiveRecommendations({
         db: store.db,
         clock: interact.clock,
         settings,
         links: interact.links,
-        recommendations,
         sqlite: store.sqliteStatements,
-      },
+      }),
       { renderThread: options.renderThread === false ? null : new RenderThread() },
     ),
     segments: storedSegmentSource(store.db),

@@ -11,6 +11,7 @@ import type {
   RecommendationCatalog,
   RecommendationServing,
   RecommendationSource,
+  TemplateContextDeps,
 } from './template-context.js'
 import { readProductAttributes } from './template-context.repository.js'
 
@@ -21,6 +22,23 @@ export interface RecommendationSourceDeps {
   readonly shopUrl: string
   /** How long the live model and the catalog are reused (ms); default 60 s. */
   readonly cacheMs?: number
+}
+
+/**
+ * Template context deps whose recommendation lists come from the live model
+ * ({@link createRecommendationSource} over the same database, clock and shop URL).
+ */
+export function withLiveRecommendations(
+  deps: Omit<TemplateContextDeps, 'recommendations'>,
+): TemplateContextDeps {
+  return {
+    ...deps,
+    recommendations: createRecommendationSource({
+      db: deps.db,
+      clock: deps.clock,
+      shopUrl: deps.settings.shopUrl,
+    }),
+  }
 }
 
 /**

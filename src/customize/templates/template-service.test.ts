@@ -5,7 +5,7 @@ import { verifyToken } from '../../interact/signed-token.js'
 import { seedTemplateShop, TEMPLATE_SHOP_T0 } from '../../../test-support/template-shop.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { trainAndStoreRecommender } from '../recommend/recommendation-service.js'
-import { createRecommendationSource } from './recommendation-source.js'
+import { withLiveRecommendations } from './recommendation-source.js'
 import { buildTemplateContext, buildTemplateContexts } from './template-context.js'
 import type { TemplateDefinition } from './template-definition.js'
 import {
@@ -62,15 +62,11 @@ const MESSAGE = def(
 describeEachEngine('templates', (current) => {
   const clock = manualClock(TEMPLATE_SHOP_T0)
   const store = () => ({ db: current().db, clock, settings: SETTINGS })
-  const contextDeps = () => ({
-    ...store(),
-    links: createMessageLinks('https://idic.example', SECRET, clock),
-    recommendations: createRecommendationSource({
-      db: current().db,
-      clock,
-      shopUrl: SETTINGS.shopUrl,
-    }),
-  })
+  const contextDeps = () =>
+    withLiveRecommendations({
+      ...store(),
+      links: createMessageLinks('https://idic.example', SECRET, clock),
+    })
 
   async function saveAll(): Promise<void> {
     for (const t of [LAYOUT, CARD, MESSAGE]) {
