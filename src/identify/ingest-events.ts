@@ -54,6 +54,9 @@ export type StoredEventsHook = (
   nowMs: number,
 ) => Promise<void>
 
+/** Currency of an ingested order that names none (IngestOptions.defaultCurrency unset). */
+export const DEFAULT_ORDER_CURRENCY = 'USD'
+
 export interface IngestOptions {
   /** Set by single-call endpoints (`/v1/track` …). */
   readonly impliedType?: EventType
@@ -121,7 +124,7 @@ export async function ingestEvents(
           storeValidatedBatch(deps, trx, batch.valid, {
             receivedAt: batch.receivedAt,
             sentAt: options.sentAt ?? null,
-            defaultCurrency: options.defaultCurrency ?? 'USD',
+            defaultCurrency: options.defaultCurrency ?? DEFAULT_ORDER_CURRENCY,
           }),
         )
   const customers = new Map(stored.customers)

@@ -7,7 +7,7 @@ import {
   writeProcessedSeq,
 } from '../store/ingest-progress.repository.js'
 import { decodeInboxBatch } from './inbox-payload.js'
-import { storeValidatedBatch, type IngestDeps } from './ingest-events.js'
+import { DEFAULT_ORDER_CURRENCY, storeValidatedBatch, type IngestDeps } from './ingest-events.js'
 
 /**
  * Events one round takes from the inbox into one transaction: several acknowledged batches
@@ -60,7 +60,7 @@ export async function processInboxRound(
         await storeValidatedBatch(deps, trx, batch.events, {
           receivedAt: entry.receivedAt,
           sentAt: batch.sentAt,
-          defaultCurrency: 'USD',
+          defaultCurrency: DEFAULT_ORDER_CURRENCY,
         })
         events += entry.eventCount
       }
