@@ -7,7 +7,7 @@ import { campaignFixture, fixedSegments, fixedTemplates } from './campaign-test-
 import { getCampaign } from './campaigns.repository.js'
 import { runCampaignWorker } from './campaign-worker.js'
 import { CAMPAIGN_QUEUE, createCampaign, launchCampaign } from './launch-campaign.js'
-import { countJobs } from './job-queue.js'
+import { claimJobs, countJobs } from './job-queue.js'
 
 const mass = {
   name: 'Spring',
@@ -47,6 +47,33 @@ describeEachEngine('campaign launch and worker', (current) => {
       ok: false,
       error: { type: 'not_launchable', status: 'sent' },
     })
+  })
+
+  it('queues the sends in customer order, the order a worker claims them', async () => {
+    const { f, campaign } = await launched(mass)
+    const treated = (
+      await f.deps.store.db
+        .selectFrom('campaign_assignments')
+        .select('customer_id')
+        .where('campaign_id', '=', campaign.id)
+        .where('grp', '=', 'treatment')
+        .execute()
+    )
+      .map((r) => r.customer_id)
+      .sort()
+    const claimed: string[] = []
+    for (;;) {
+      const jobs = await claimJobs(f.deps.store, {
+        queue: CAMPAIGN_QUEUE,
+        workerId: 'w1',
+        limit: 5,
+        leaseMs: 60_000,
+        nowMs: f.clock.now(),
+      })
+      if (jobs.length === 0) break
+      claimed.push(...jobs.map((j) => (j.payload as { customerId: string }).customerId))
+    }
+    expect(claimed).toEqual(treated)
   })
 
   it('a worker that crashes after sending and before acknowledging does not send twice', async () => {

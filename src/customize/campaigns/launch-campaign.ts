@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely'
-import { newId } from '../../core/ids.js'
+import { newId, newIdsInOrder } from '../../core/ids.js'
 import { err, ok, type Result } from '../../core/result.js'
 import type { Database } from '../../store/database.js'
 import type { CampaignAssignmentsTable } from '../../store/tables/campaigns.table.js'
@@ -125,6 +125,9 @@ export async function launchCampaign(
     campaign.seed,
     campaign.holdoutShare,
   )
+  // Customer order throughout: assignments, jobs and their ids follow it, so the worker, which
+  // claims jobs in id order, reads and updates neighbouring rows batch by batch.
+  assigned.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0))
   const treated = assigned.filter((a) => a.group === 'treatment')
   if (treated.length === 0) {
     return err({
@@ -183,8 +186,9 @@ export async function launchCampaign(
         sent_at: null,
       })),
     )
-    const jobs: NewJob[] = treated.map((a) => ({
-      id: newId('job', nowMs),
+    const jobIds = newIdsInOrder('job', treated.length, nowMs)
+    const jobs: NewJob[] = treated.map((a, i) => ({
+      id: jobIds[i]!,
       queue: CAMPAIGN_QUEUE,
       payload: { campaignId: campaign.id, customerId: a.customerId } satisfies CampaignJobPayload,
       idempotencyKey: campaignMessageKey(campaign.id, a.customerId),
