@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildCsrFromCoo, type CsrMatrix } from '../../numeric/csr-matrix.js'
 import { createRandom } from '../../numeric/random.js'
-import { fitItemKnn } from './item-knn.js'
+import { fitItemKnn, restoreItemKnn } from './item-knn.js'
 
 /** Customers × items with random positive values: no two similarities tie. */
 function randomMatrix(customers: number, usedItems: number, catalog: number, seed: number) {
@@ -111,4 +111,50 @@ describe('item-kNN', () => {
       }
     })
   }
+
+  it('pairSimilarity is the larger of the two directions, found by binary search or by walking', () => {
+    const catalog = 40
+    const model = fitItemKnn(randomMatrix(60, 30, catalog, 5), { neighbours: 6 })
+    const row = new Float64Array(catalog)
+    const stored: number[][] = []
+    for (let i = 0; i < catalog; i++) {
+      model.similar(i, row)
+      stored.push([...row])
+    }
+    // similar(a)[b] is stored as a's row entry for b; pairSimilarity(a, b) takes both entries.
+    const expected = (a: number, b: number): number => {
+      const ab = stored[a]![b]!
+      const ba = stored[b]![a]!
+      return ba !== 0 ? Math.max(ab, ba) : ab
+    }
+    // The same rows with their columns reversed: the lookup must not rely on their order.
+    const state = model.exportState()
+    const { rowPtr, colIdx, values } = state.arrays as {
+      rowPtr: Int32Array
+      colIdx: Int32Array
+      values: Float32Array
+    }
+    const reversedCols = colIdx.slice()
+    const reversedValues = values.slice()
+    for (let i = 0; i < catalog; i++) {
+      reversedCols.subarray(rowPtr[i], rowPtr[i + 1]).reverse()
+      reversedValues.subarray(rowPtr[i], rowPtr[i + 1]).reverse()
+    }
+    const unsorted = restoreItemKnn({
+      ...state,
+      arrays: { rowPtr, colIdx: reversedCols, values: reversedValues },
+    })
+    let nonZero = 0
+    for (let a = 0; a < catalog; a++) {
+      for (let b = 0; b < catalog; b++) {
+        expect(model.pairSimilarity(a, b), `(${a}, ${b})`).toBeCloseTo(expected(a, b), 6)
+        expect(unsorted.pairSimilarity(a, b), `unsorted (${a}, ${b})`).toBeCloseTo(
+          expected(a, b),
+          6,
+        )
+        if (expected(a, b) !== 0) nonZero++
+      }
+    }
+    expect(nonZero).toBeGreaterThan(100)
+  })
 })

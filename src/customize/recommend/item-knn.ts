@@ -253,6 +253,25 @@ function itemKnnModel(
   values: Float32Array,
   params: StoredKnnParams,
 ): Recommender {
+  // Rows come out of the transpose with their columns in ascending order (and so do stored
+  // models); looking up one pair is then a binary search, not a walk over the row.
+  const sorted = columnsAscending(n, rowPtr, colIdx)
+  const find = (row: number, col: number): number => {
+    let lo = rowPtr[row]!
+    let hi = rowPtr[row + 1]!
+    if (!sorted) {
+      for (let p = lo; p < hi; p++) if (colIdx[p] === col) return p
+      return -1
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const c = colIdx[mid]!
+      if (c === col) return mid
+      if (c < col) lo = mid + 1
+      else hi = mid
+    }
+    return -1
+  }
   return {
     kind: 'item-knn',
     itemCount: n,
@@ -271,11 +290,10 @@ function itemKnnModel(
       for (let p = rowPtr[item]!; p < rowPtr[item + 1]!; p++) out[colIdx[p]!] = values[p]!
     },
     pairSimilarity(a, b) {
-      let s = 0
-      for (let p = rowPtr[a]!; p < rowPtr[a + 1]!; p++) if (colIdx[p] === b) s = values[p]!
-      for (let p = rowPtr[b]!; p < rowPtr[b + 1]!; p++)
-        if (colIdx[p] === a) s = Math.max(s, values[p]!)
-      return s
+      const ab = find(a, b)
+      const ba = find(b, a)
+      const s = ab < 0 ? 0 : values[ab]!
+      return ba < 0 ? s : Math.max(s, values[ba]!)
     },
     exportState: (): ModelState => ({
       kind: 'item-knn',
@@ -284,6 +302,15 @@ function itemKnnModel(
       arrays: { rowPtr, colIdx, values },
     }),
   }
+}
+
+/** Whether every row's column indices strictly ascend. */
+function columnsAscending(n: number, rowPtr: Int32Array, colIdx: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    for (let p = rowPtr[i]! + 1; p < rowPtr[i + 1]!; p++)
+      if (colIdx[p - 1]! >= colIdx[p]!) return false
+  }
+  return true
 }
 
 export function restoreItemKnn(state: ModelState): Recommender {
