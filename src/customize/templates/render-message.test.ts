@@ -252,4 +252,29 @@ describe('htmlToText', () => {
       ),
     ).toBe('A &B\n\nC')
   })
+
+  it('breaks lines at blocks and rows, spaces cells, and keeps at most one blank line', () => {
+    expect(
+      htmlToText(
+        '<TABLE><tr><td>a</td><TD>b</td ></tr><tr><th>c</th></tr></table>\n\n\n<P CLASS="x">Up</P  ><pre>x</pre><div>  one \n  two  </div><hr/>end',
+      ),
+    ).toBe('a b\n\nc\n\nUp\nx\none\ntwo\n\nend')
+  })
+
+  it('writes a link as its label and url, once when they are the same', () => {
+    expect(
+      htmlToText(
+        '<a href=\'https://x.example\'>https://x.example</a> <a class="c" href="https://y.example/?a=1&amp;b=2"><b>Shop</b> &amp; more</a> <a href="https://z.example"><img src="i"></a> <a name="n">anchor</a> <a href="https://w.example">open',
+      ),
+    ).toBe(
+      'https://x.example Shop & more (https://y.example/?a=1&b=2) https://z.example anchor open',
+    )
+  })
+
+  it('keeps text that only looks like markup, and unknown entities', () => {
+    expect(htmlToText('1 < 2 &unknown; &#0; &#x1F600; <!-- open')).toBe(
+      '1 < 2 &unknown; &#0; \u{1F600} <!-- open',
+    )
+    expect(htmlToText('<script>if (a < b) x()</script><header>h</header><title>t')).toBe('h\nt')
+  })
 })
