@@ -1,4 +1,5 @@
 import { Liquid, type FS } from 'liquidjs'
+import { escapeOutput } from './escape-output.js'
 import type { TemplateDefinition } from './template-definition.js'
 import { registerTemplateFilters } from './template-filters.js'
 import type { TemplateSettings } from './template-settings.js'
@@ -13,7 +14,7 @@ export interface TemplateLookups {
 
 /**
  * The stored templates with two configured Liquid engines: `html` escapes every output
- * (`outputEscape: 'escape'`; write `| raw` for trusted markup), `text` escapes nothing and also
+ * (liquidjs' `escape`, as escapeOutput; write `| raw` for trusted markup), `text` escapes nothing and also
  * renders subjects. Both are strict (unknown variables and filters are errors, except under
  * `if`/`unless` and the `default` filter, which treat them as nil), resolve partials and layouts
  * by name from the set in memory (the HTML or the text part of each), cache what they parse,
@@ -72,7 +73,7 @@ export function createTemplateSet(
       ownPropertyOnly: true,
       timezoneOffset: settings.timezone,
       locale: settings.locale,
-      ...(escape ? { outputEscape: 'escape' as const } : {}),
+      ...(escape ? { outputEscape: escapeOutput } : {}),
     })
     registerTemplateFilters(liquid, settings)
     return liquid
