@@ -327,23 +327,25 @@ const OUTCOME_COLUMNS = [
 ] as const satisfies readonly (keyof OfferOutcomesTable)[]
 
 /**
- * Inserts outcomes, leaving out any whose (customer, key) is taken; returns how many went in.
- * With SQLite's statement handle on `db`'s connection (`sqlite`), through prepared statements.
+ * Inserts outcomes, leaving out any whose (customer, key) is taken; returns the ids of those
+ * that went in. With SQLite's statement handle on `db`'s connection (`sqlite`), through prepared
+ * statements.
  */
 export async function insertOutcomes(
   db: Kysely<Database>,
   rows: readonly OfferOutcomesTable[],
   sqlite: SqlitePrepare | null = null,
-): Promise<number> {
-  if (rows.length === 0) return 0
+): Promise<ReadonlySet<string>> {
+  if (rows.length === 0) return new Set()
   const bulk = new BulkStatements(db, capabilitiesOf(db), sqlite)
-  const { written } = await bulk.insert(
+  const { returned } = await bulk.insert(
     'offer_outcomes',
     OUTCOME_COLUMNS,
     rows.map((row) => OUTCOME_COLUMNS.map((c) => row[c])),
     'ON CONFLICT (customer_id, idempotency_key) DO NOTHING',
+    ['id'],
   )
-  return written
+  return new Set(returned.map((r) => String(r['id'])))
 }
 
 /** Marks an outcome accepted unless it already was; true when this call accepted it. */

@@ -107,8 +107,16 @@ export async function recordPresentations(
       order_id: null,
     })
   })
-  await insertOutcomes(db, rows, deps.sqlite ?? null)
-  const stored = await findOutcomesByKeys(db, inputs)
+  const written = await insertOutcomes(db, rows, deps.sqlite ?? null)
+  // Only a presentation whose key was taken already is read back (to tell a repeat from a key
+  // reused for another offer); one that went in is this call's own row.
+  const stored = await findOutcomesByKeys(
+    db,
+    inputs.filter((_input, index) => {
+      const id = idOf.get(index)
+      return id !== undefined && !written.has(id)
+    }),
+  )
   const reports: PresentationReport[] = []
   for (const [index, input] of inputs.entries()) {
     const base = {
@@ -126,14 +134,18 @@ export async function recordPresentations(
       })
       continue
     }
+    const ownId = idOf.get(index)
+    if (ownId !== undefined && written.has(ownId)) {
+      reports.push({ ...base, status: 'recorded', outcomeId: ownId })
+      continue
+    }
     const outcome = stored.get(`${input.customerId}\u0000${input.idempotencyKey}`)
     if (outcome === undefined)
       throw new Error(`Presentation ${input.idempotencyKey} was not stored`)
     if (outcome.offerId !== input.offerId) {
       reports.push({ ...base, status: 'rejected', outcomeId: null, error: conflict(outcome) })
     } else {
-      const fresh = outcome.id === idOf.get(index)
-      reports.push({ ...base, status: fresh ? 'recorded' : 'duplicate', outcomeId: outcome.id })
+      reports.push({ ...base, status: 'duplicate', outcomeId: outcome.id })
     }
   }
   return reports
