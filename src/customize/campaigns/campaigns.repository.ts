@@ -165,17 +165,16 @@ export async function recordSends(
 ): Promise<void> {
   if (records.length === 0) return
   // On SQLite's own handle each row is one prepared key lookup (from the store's statement
-  // cache, so not prepared again per batch); through Kysely a 500-row UPDATE … FROM (VALUES …)
-  // makes SQLite scan the campaign's assignments once per statement.
+  // cache, so not prepared again per batch); elsewhere one UPDATE … FROM (VALUES …) per chunk.
   const bulk = new BulkStatements(store.db, store.capabilities, store.sqliteStatements ?? null)
   await bulk.updateFromValues(
     'campaign_assignments:send',
     ['text', 'text', 'text', 'text', 'text', 'bigint'],
-    (values) => sql`UPDATE campaign_assignments SET send_status = v.column3,
-        send_reason = v.column4, message_id = v.column5, sent_at = v.column6
-      FROM (VALUES ${values}) AS v
-      WHERE campaign_assignments.campaign_id = v.column1
-        AND campaign_assignments.customer_id = v.column2
+    (v) => sql`UPDATE campaign_assignments SET send_status = ${v.column(3)},
+        send_reason = ${v.column(4)}, message_id = ${v.column(5)}, sent_at = ${v.column(6)}
+      ${v.from}
+      WHERE campaign_assignments.campaign_id = ${v.column(1)}
+        AND campaign_assignments.customer_id = ${v.column(2)}
         AND campaign_assignments.send_status = 'queued'`,
     records.map((r) => [campaignId, r.customerId, r.status, r.reason, r.messageId, r.at]),
   )

@@ -306,12 +306,12 @@ export class OrderImportWriter {
     await this.bulk.updateFromValues(
       'order-total',
       ['bigint', 'text', 'text'],
-      (values) => sql`UPDATE orders SET
+      (v) => sql`UPDATE orders SET
           total = (SELECT COALESCE(SUM(i.price * i.quantity), 0) FROM order_items i
                    WHERE i.customer_id = orders.customer_id AND i.order_id = orders.order_id),
-          placed_at = ${sql.raw(least)}(orders.placed_at, v.column1)
-        FROM (VALUES ${values}) AS v
-        WHERE orders.customer_id = v.column2 AND orders.order_id = v.column3
+          placed_at = ${sql.raw(least)}(orders.placed_at, ${v.column(1)})
+        ${v.from}
+        WHERE orders.customer_id = ${v.column(2)} AND orders.order_id = ${v.column(3)}
           AND orders.source = 'import'`,
       earlier.map((o) => [o.placedAt, o.customerId, o.orderId]),
     )
@@ -446,12 +446,11 @@ export class OrderImportWriter {
     await this.bulk.updateFromValues(
       'item-returned',
       ['double precision', 'text', 'text', 'integer'],
-      (
-        values,
-      ) => sql`UPDATE order_items SET returned_quantity = order_items.returned_quantity + v.column1
-        FROM (VALUES ${values}) AS v
-        WHERE order_items.customer_id = v.column2 AND order_items.order_id = v.column3
-          AND order_items.line = v.column4`,
+      (v) => sql`UPDATE order_items
+        SET returned_quantity = order_items.returned_quantity + ${v.column(1)}
+        ${v.from}
+        WHERE order_items.customer_id = ${v.column(2)} AND order_items.order_id = ${v.column(3)}
+          AND order_items.line = ${v.column(4)}`,
       [...perLine.values()],
     )
     const refunds = new Map<string, { customerId: string; orderId: string; amount: number }>()
@@ -466,13 +465,13 @@ export class OrderImportWriter {
     await this.bulk.updateFromValues(
       'order-refunded',
       ['double precision', 'text', 'text'],
-      (values) => sql`UPDATE orders SET refunded = orders.refunded + v.column1,
+      (v) => sql`UPDATE orders SET refunded = orders.refunded + ${v.column(1)},
           status = CASE WHEN NOT EXISTS (SELECT 1 FROM order_items i
                      WHERE i.customer_id = orders.customer_id AND i.order_id = orders.order_id
                        AND i.returned_quantity < i.quantity)
                    THEN 'refunded' ELSE 'partially_refunded' END
-        FROM (VALUES ${values}) AS v
-        WHERE orders.customer_id = v.column2 AND orders.order_id = v.column3`,
+        ${v.from}
+        WHERE orders.customer_id = ${v.column(2)} AND orders.order_id = ${v.column(3)}`,
       [...refunds.values()].map((r) => [r.amount, r.customerId, r.orderId]),
     )
   }
