@@ -123,16 +123,17 @@ describeEachEngine('bulk statements', (current) => {
       )
       await expect(withOwn, name).rejects.toThrow(/parameters of its own/)
     }
-    const { db, capabilities, sqlite } = current()
-    if (sqlite === null) return
-    await expect(
-      new BulkStatements(db, capabilities, sqlite).updateFromValues(
-        'identities-width',
-        ['text', 'text'],
-        (v) => sql`UPDATE identities SET customer_id = ${v.column(2)} ${v.from}
-          WHERE identities.kind = ${v.column(1)}`,
-        [['only-one']],
-      ),
-    ).rejects.toThrow(/1 values for 2 columns/)
+    for (const { name, bulk } of variants()) {
+      await expect(
+        bulk.updateFromValues(
+          'identities-width',
+          ['text', 'text'],
+          (v) => sql`UPDATE identities SET customer_id = ${v.column(2)} ${v.from}
+            WHERE identities.kind = ${v.column(1)}`,
+          [['only-one']],
+        ),
+        name,
+      ).rejects.toThrow(/1 values for 2 columns/)
+    }
   })
 })

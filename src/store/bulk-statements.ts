@@ -47,9 +47,13 @@ const PREPARED = new WeakMap<SqlitePrepare, Map<string, BetterSqlite3.Statement>
  */
 interface InPlaceUpdate {
   readonly text: string
-  readonly order: readonly number[]
+  /** Null where the placeholders take the row's values in their own order. */
+  readonly order: readonly number[] | null
 }
 const IN_PLACE = new WeakMap<EngineCapabilities, Map<string, InPlaceUpdate>>()
+
+/** The parameter that stands for a row's value while an in-place update is compiled. */
+const COLUMN_MARKER = '\u0000idic-update-column:'
 
 const OWN_PARAMETERS = (name: string): string =>
   `Update ${name} has parameters of its own; only source.column() may bind values`
@@ -195,6 +199,11 @@ export class BulkStatements {
     statement: (source: UpdateSource) => RawBuilder<unknown>,
     rows: readonly (readonly SqlValue[])[],
   ): Promise<number> {
+    for (const row of rows) {
+      if (row.length !== types.length) {
+        throw new Error(`Row has ${row.length} values for ${types.length} columns of ${name}`)
+      }
+    }
     if (this.sqlite !== null) return this.updateEachInPlace(name, types, statement, rows)
     const perStatement = Math.max(
       1,
@@ -203,10 +212,6 @@ export class BulkStatements {
         Math.floor(this.capabilities.maxParameters / types.length),
       ),
     )
-    const source: UpdateSource = {
-      column: (index) => sql.raw(`v.column${index}`),
-      from: sql``,
-    }
     let affected = 0
     for (let start = 0; start < rows.length; start += perStatement) {
       const chunk = rows.slice(start, start + perStatement)
@@ -216,7 +221,10 @@ export class BulkStatements {
             () => sql`(${sql.join(types.map((type) => sql`CAST(${null} AS ${sql.raw(type)})`))})`,
           ),
         )
-        const built = statement({ ...source, from: sql`FROM (VALUES ${values}) AS v` })
+        const built = statement({
+          column: (index) => sql.raw(`v.column${index}`),
+          from: sql`FROM (VALUES ${values}) AS v`,
+        })
         if (built.compile(this.db).parameters.length !== chunk.length * types.length) {
           throw new Error(OWN_PARAMETERS(name))
         }
@@ -230,8 +238,8 @@ export class BulkStatements {
 
   /**
    * One prepared statement per row, each value bound where `statement` refers to it. The text
-   * is compiled with the column's number as each placeholder's parameter, which tells the order
-   * in which a row's values are to be bound.
+   * is compiled with a marker naming the column as each placeholder's parameter, which tells the
+   * order in which a row's values are to be bound; any other parameter is the caller's own.
    */
   private updateEachInPlace(
     name: string,
@@ -246,26 +254,26 @@ export class BulkStatements {
         column: (index) => {
           const type = types[index - 1]
           if (type === undefined) throw new Error(`${name} has no column ${index}`)
-          return sql`CAST(${index} AS ${sql.raw(type)})`
+          return sql`CAST(${`${COLUMN_MARKER}${index - 1}`} AS ${sql.raw(type)})`
         },
         from: sql``,
       }).compile(this.db)
-      const order = compiled.parameters.map((parameter) => Number(parameter) - 1)
-      if (order.some((column) => !Number.isInteger(column) || column < 0)) {
-        throw new Error(OWN_PARAMETERS(name))
-      }
-      shape = { text: compiled.sql, order }
+      const order = compiled.parameters.map((parameter) =>
+        typeof parameter === 'string' && parameter.startsWith(COLUMN_MARKER)
+          ? Number(parameter.slice(COLUMN_MARKER.length))
+          : -1,
+      )
+      if (order.includes(-1)) throw new Error(OWN_PARAMETERS(name))
+      const inOrder =
+        order.length === types.length && order.every((column, position) => column === position)
+      shape = { text: compiled.sql, order: inOrder ? null : order }
       shapes.set(name, shape)
     }
     const prepared = this.statementFor(shape.text)
     const { order } = shape
-    const inOrder = order.every((column, position) => column === position)
     let affected = 0
     for (const row of rows) {
-      if (row.length !== types.length) {
-        throw new Error(`Row has ${row.length} values for ${types.length} columns of ${name}`)
-      }
-      affected += prepared.run(inOrder ? row : order.map((column) => row[column]!)).changes
+      affected += prepared.run(order === null ? row : order.map((column) => row[column]!)).changes
     }
     return affected
   }
