@@ -17,6 +17,7 @@ import * as ordersCustomerFacts0014 from './migrations/0014-orders-customer-fact
 import * as customerSampleBucket0015 from './migrations/0015-customer-sample-bucket.js'
 import * as jobsDueOrder0016 from './migrations/0016-jobs-due-order.js'
 import * as ingestInbox0017 from './migrations/0017-ingest-inbox.js'
+import * as campaignPilotDecision0018 from './migrations/0018-campaign-pilot-decision.js'
 
 /**
  * Every migration, by name. Names sort in the order they apply; each stage appends its own.
@@ -40,6 +41,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-customer-sample-bucket': customerSampleBucket0015,
   '0016-jobs-due-order': jobsDueOrder0016,
   '0017-ingest-inbox': ingestInbox0017,
+  '0018-campaign-pilot-decision': campaignPilotDecision0018,
 }
 
 export interface MigrationReport {

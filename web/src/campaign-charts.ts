@@ -6,6 +6,8 @@ const GROUP_COLORS: Readonly<Record<string, string>> = {
   holdout: '#9a9a9a',
   pilot: '#b0652a',
   rest: '#5a9a6e',
+  'pilot:holdout': '#c9a88c',
+  'rest:holdout': '#a9c7b2',
 }
 
 interface WhiskerApi {

@@ -58,6 +58,8 @@ export interface Campaign {
   readonly attributionDays: number
   readonly status: string
   readonly pilot: unknown
+  /** A gated pilot's decision on the rest, once the rest came due. */
+  readonly pilotDecision: { readonly promoted: boolean; readonly reason: string } | null
   readonly lastError: string | null
   readonly createdAt: number
   readonly launchedAt: number | null
@@ -101,6 +103,7 @@ export interface CampaignReport {
   readonly deliveries: Readonly<Record<string, number>>
   readonly uplift: Uplift | null
   readonly pilotUplift: Uplift | null
+  readonly restUplift: Uplift | null
   readonly variants: readonly {
     readonly segmentId: string
     readonly templateName: string | null

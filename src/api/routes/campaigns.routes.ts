@@ -5,6 +5,7 @@ import {
   CAMPAIGN_STRATEGIES,
   CampaignInputSchema,
   CampaignVariantSchema,
+  PilotDecisionSchema,
   PilotSchema,
   type Campaign,
 } from '../../customize/campaigns/campaign-definition.js'
@@ -42,6 +43,9 @@ const CampaignSchema = z
     seed: z.string(),
     status: z.enum(CAMPAIGN_STATUSES),
     pilot: PilotSchema.nullable(),
+    pilotDecision: PilotDecisionSchema.nullable().describe(
+      "a gated pilot's decision on the rest, made when the rest came due",
+    ),
     lastError: z.string().nullable(),
     createdAt: z.number(),
     launchedAt: z.number().nullable(),
@@ -55,7 +59,11 @@ const IntervalSchema = z
   .meta({ id: 'Interval', description: 'estimate with its 95% confidence interval' })
 const GroupSchema = z
   .object({
-    key: z.string().describe('treatment, holdout, pilot, rest, or variant:SEGMENT:GROUP'),
+    key: z
+      .string()
+      .describe(
+        'treatment, holdout, pilot, pilot:holdout, rest, rest:holdout, or variant:SEGMENT:GROUP',
+      ),
     label: z.string(),
     customers: z.number(),
     conversions: z.number(),
@@ -86,7 +94,12 @@ const ReportSchema = z
       .array(z.object({ stratum: z.string(), treatment: z.number(), holdout: z.number() }))
       .readonly(),
     uplift: UpliftSchema.nullable(),
-    pilotUplift: UpliftSchema.nullable(),
+    pilotUplift: UpliftSchema.nullable().describe(
+      "the pilot against its counterpart in the holdout (the holdout's most active share)",
+    ),
+    restUplift: UpliftSchema.nullable().describe(
+      'the treatment outside the pilot against the holdout outside its counterpart',
+    ),
     variants: z
       .array(
         z.object({
@@ -135,7 +148,10 @@ const LaunchSchema = z.object({
   eligible: z.number(),
   treatment: z.number(),
   holdout: z.number(),
-  pilot: z.number(),
+  pilot: z.number().describe('treated customers in the pilot, sent first'),
+  pilotHoldout: z
+    .number()
+    .describe("the pilot's counterpart in the holdout (its most active share), never contacted"),
   enqueued: z.number(),
   strata: z.record(z.string(), z.object({ treatment: z.number(), holdout: z.number() })),
 })

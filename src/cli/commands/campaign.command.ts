@@ -85,6 +85,11 @@ export function renderReportText(report: CampaignReport): string {
   const lines = [
     `Campaign ${c.name} (${c.id}) · ${c.strategy} · ${c.channel}/${c.topic} · ${c.status}`,
     `Attribution: ${report.attribution.days} days after assignment (${report.attribution.closed ? 'closed' : 'open'})`,
+    ...(c.pilotDecision === null
+      ? []
+      : [
+          `Pilot decision: ${c.pilotDecision.promoted ? 'rest sent' : 'rest not sent'}: ${c.pilotDecision.reason}`,
+        ]),
     '',
     'group                                  customers  converted  conversion [95% CI]            revenue/customer [95% CI]',
   ]
@@ -96,12 +101,13 @@ export function renderReportText(report: CampaignReport): string {
   const uplift = (label: string, u: CampaignReport['uplift']): void => {
     if (u === null) return
     lines.push(
-      `${label}: conversion ${ci(u.conversion, pct)}, relative ${ci(u.relativeLift, pct)}, revenue/customer ${ci(u.revenuePerCustomer, num)}, incremental revenue ${ci(u.incrementalRevenue, num)}`,
+      `${label} (against ${u.against}): conversion ${ci(u.conversion, pct)}, relative ${ci(u.relativeLift, pct)}, revenue/customer ${ci(u.revenuePerCustomer, num)}, incremental revenue ${ci(u.incrementalRevenue, num)}`,
     )
   }
   lines.push('')
   uplift('Uplift over the holdout', report.uplift)
   uplift('Pilot uplift', report.pilotUplift)
+  uplift('Rest uplift', report.restUplift)
   for (const v of report.variants) uplift(`Variant ${v.segmentId}`, v.uplift)
   lines.push(
     '',
@@ -201,6 +207,14 @@ export function campaignCommand(): Command {
     .option('--seed <seed>', 'holdout draw seed (default: the campaign id)')
     .option('--pilot <share>', 'send first to this share of the treated, the most active', share)
     .option('--pilot-wait-hours <h>', 'hours the rest waits after the pilot', Number)
+    .option(
+      '--pilot-promote-if <rule>',
+      'send the rest: always (default); not-worse: unless the pilot did significantly worse than its holdout counterpart; better: only if significantly better',
+    )
+    .option(
+      '--pilot-promote-on <metric>',
+      'the uplift the rule judges: conversion (default), revenue, or feedback (likes minus skips per customer)',
+    )
     .option('--json', 'print JSON')
     .option('--database <url>', 'database URL')
     .action(
@@ -219,6 +233,8 @@ export function campaignCommand(): Command {
           seed?: string
           pilot?: number
           pilotWaitHours?: number
+          pilotPromoteIf?: string
+          pilotPromoteOn?: string
         },
       ) => {
         await runWithStore(options, async (ctx) => {
@@ -247,12 +263,28 @@ export function campaignCommand(): Command {
           set('holdoutShare', options.holdout)
           set('attributionDays', options.attributionDays)
           set('seed', options.seed)
+          const pilotOnly = [
+            ['--pilot-wait-hours', options.pilotWaitHours],
+            ['--pilot-promote-if', options.pilotPromoteIf],
+            ['--pilot-promote-on', options.pilotPromoteOn],
+          ] as const
+          for (const [flag, value] of pilotOnly) {
+            if (value !== undefined && options.pilot === undefined) {
+              throw new RequestError('invalid_input', 400, `${flag} needs --pilot <share>`)
+            }
+          }
           if (options.pilot !== undefined) {
             set('pilot', {
               share: options.pilot,
               ...(options.pilotWaitHours === undefined
                 ? {}
                 : { waitHours: options.pilotWaitHours }),
+              ...(options.pilotPromoteIf === undefined
+                ? {}
+                : { promoteIf: options.pilotPromoteIf }),
+              ...(options.pilotPromoteOn === undefined
+                ? {}
+                : { promoteOn: options.pilotPromoteOn }),
             })
           }
           const created = await withCampaignDeps(ctx, (deps) =>

@@ -26,6 +26,13 @@ export type SendStatus = (typeof SEND_STATUSES)[number]
 
 export const DEFAULT_ATTRIBUTION_DAYS = 14
 
+/** When the rest of a piloted campaign is sent, judged at the end of the pilot's wait. */
+export const PILOT_RULES = ['always', 'not-worse', 'better'] as const
+export type PilotRule = (typeof PILOT_RULES)[number]
+/** The pilot's uplift a rule looks at. */
+export const PILOT_METRICS = ['conversion', 'revenue', 'feedback'] as const
+export type PilotMetric = (typeof PILOT_METRICS)[number]
+
 const name = z.string().trim().min(1).max(200).describe('template or segment name/id as stored')
 
 export const CampaignVariantSchema = z.object({
@@ -46,8 +53,49 @@ export const PilotSchema = z.object({
     .max(24 * 30)
     .default(0)
     .describe('how long the rest waits after the pilot becomes due (0: right after it)'),
+  promoteIf: z
+    .enum(PILOT_RULES)
+    .default('always')
+    .describe(
+      'when the rest is sent: always; not-worse (unless the pilot did significantly worse than its holdout counterpart during the wait); better (only if it did significantly better)',
+    ),
+  promoteOn: z
+    .enum(PILOT_METRICS)
+    .default('conversion')
+    .describe(
+      'the uplift the rule looks at: conversion rate, revenue per customer, or feedback (likes minus skips and dismissals per customer)',
+    ),
 })
 export type PilotConfig = z.infer<typeof PilotSchema>
+
+/**
+ * What a gated pilot decided for the rest, from the pilot's uplift over its holdout counterpart
+ * (95 % interval) on the orders placed during the wait. Stored as JSON; the API shows it.
+ */
+export const PilotDecisionSchema = z
+  .object({
+    promoted: z.boolean().describe('whether the rest is sent'),
+    rule: z.enum(PILOT_RULES),
+    metric: z.enum(PILOT_METRICS),
+    decidedAt: z.number().describe('epoch ms'),
+    estimate: z.number().nullable().describe('the uplift the rule looked at; null: not known'),
+    low: z.number().nullable(),
+    high: z.number().nullable(),
+    pilotCustomers: z.number(),
+    counterpartCustomers: z.number(),
+    reason: z.string().describe('the decision in words'),
+  })
+  .meta({ id: 'PilotDecision' })
+export type PilotDecision = z.infer<typeof PilotDecisionSchema>
+
+/**
+ * How long after the launch the rest of a campaign (everyone outside the pilot, treated or held
+ * out) becomes due, and so when its attribution window opens: the pilot's wait, at least a
+ * millisecond so the pilot is claimed first; 0 without a pilot.
+ */
+export function restDelayMs(pilot: PilotConfig | null): number {
+  return pilot === null ? 0 : Math.max(1, Math.round(pilot.waitHours * 3_600_000))
+}
 
 /** A campaign as asked for (API body, CLI file); strategy decides which fields it needs. */
 export const CampaignInputSchema = z
@@ -72,6 +120,21 @@ export const CampaignInputSchema = z
   .strict()
   .superRefine((input, ctx) => {
     for (const issue of strategyIssues(input)) ctx.addIssue({ code: 'custom', ...issue })
+    const gate = input.pilot?.promoteIf ?? 'always'
+    if (gate !== 'always' && input.holdoutShare === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pilot', 'promoteIf'],
+        message: `promoteIf ${gate} compares the pilot with its counterpart in the holdout; holdoutShare 0 leaves none`,
+      })
+    }
+    if (gate !== 'always' && input.pilot?.share === 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pilot', 'promoteIf'],
+        message: `promoteIf ${gate} decides on the rest, and a pilot of share 1 leaves no rest`,
+      })
+    }
   })
 export type CampaignInput = z.input<typeof CampaignInputSchema>
 export type CampaignSpec = z.output<typeof CampaignInputSchema>
@@ -151,6 +214,8 @@ export interface Campaign {
   readonly seed: string
   readonly status: CampaignStatus
   readonly pilot: PilotConfig | null
+  /** A gated pilot's decision on the rest, once the rest came due. */
+  readonly pilotDecision: PilotDecision | null
   readonly lastError: string | null
   readonly createdAt: number
   readonly launchedAt: number | null

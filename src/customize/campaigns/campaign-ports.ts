@@ -19,6 +19,7 @@ export interface CampaignProblem {
     | 'empty_segment'
     | 'no_eligible_customers'
     | 'no_treated_customers'
+    | 'no_pilot_comparison'
     | 'channel_unavailable'
     | 'invalid_offer'
   readonly message: string

@@ -54,10 +54,10 @@ function upliftTable(rows: readonly { label: string; uplift: UpliftReport }[]): 
   const body = rows
     .map(
       ({ label, uplift: u }) =>
-        `<tr><td>${escapeHtml(label)}</td><td class="n">${ci(u.conversion, points)}</td><td class="n">${ci(u.relativeLift, percent)}</td><td class="n">${ci(u.revenuePerCustomer, signedMoney)}</td><td class="n">${ci(u.incrementalRevenue, signedMoney)}</td></tr>`,
+        `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(u.against)}</td><td class="n">${ci(u.conversion, points)}</td><td class="n">${ci(u.relativeLift, percent)}</td><td class="n">${ci(u.revenuePerCustomer, signedMoney)}</td><td class="n">${ci(u.incrementalRevenue, signedMoney)}</td></tr>`,
     )
     .join('')
-  return `<table><thead><tr><th>compared with the holdout</th><th>conversion uplift</th><th>relative lift</th><th>revenue per customer uplift</th><th>incremental revenue</th></tr></thead><tbody>${body}</tbody></table>`
+  return `<table><thead><tr><th>group</th><th>against</th><th>conversion uplift</th><th>relative lift</th><th>revenue per customer uplift</th><th>incremental revenue</th></tr></thead><tbody>${body}</tbody></table>`
 }
 
 function countsTable(title: string, counts: Readonly<Record<string, number>>): string {
@@ -77,6 +77,16 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`
 }
 
+function pilotGateNote(c: CampaignReport['campaign']): string {
+  if (c.pilotDecision !== null) {
+    return `<p><b>Pilot decision: ${c.pilotDecision.promoted ? 'rest sent' : 'rest not sent'}</b> — ${escapeHtml(c.pilotDecision.reason)}</p>`
+  }
+  if (c.pilot !== null && c.pilot.promoteIf !== 'always') {
+    return `<p class="note">Pilot gate: the rest is sent ${c.pilot.promoteIf === 'better' ? 'only if the pilot does significantly better' : 'unless the pilot does significantly worse'} on ${{ conversion: 'conversion', revenue: 'revenue per customer', feedback: 'net feedback (likes minus skips and dismissals) per customer' }[c.pilot.promoteOn]} than its holdout counterpart; decided when the rest comes due.</p>`
+  }
+  return ''
+}
+
 /** One campaign's report as a self-contained HTML page with inline SVG charts. */
 export function renderCampaignReportHtml(report: CampaignReport): string {
   const c = report.campaign
@@ -84,6 +94,7 @@ export function renderCampaignReportHtml(report: CampaignReport): string {
   const upliftRows: { label: string; uplift: UpliftReport }[] = []
   if (report.uplift !== null) upliftRows.push({ label: 'Treatment', uplift: report.uplift })
   if (report.pilotUplift !== null) upliftRows.push({ label: 'Pilot', uplift: report.pilotUplift })
+  if (report.restUplift !== null) upliftRows.push({ label: 'Rest', uplift: report.restUplift })
   for (const v of report.variants) {
     upliftRows.push({ label: `Variant ${v.segmentId} (${v.templateName ?? ''})`, uplift: v.uplift })
   }
@@ -93,8 +104,9 @@ export function renderCampaignReportHtml(report: CampaignReport): string {
       return { label: r.label, value: i.estimate, low: i.low, high: i.high }
     })
   let body = `<h1>Campaign ${escapeHtml(c.name)}</h1>
-<p>${escapeHtml(c.id)} · strategy <b>${escapeHtml(c.strategy)}</b> · channel ${escapeHtml(c.channel)}, topic ${escapeHtml(c.topic)} · status ${escapeHtml(c.status)} · holdout ${percent(c.holdoutShare)} stratified by tier${c.pilot === null ? '' : ` · pilot ${percent(c.pilot.share)} of the treated, most active first`}</p>
+<p>${escapeHtml(c.id)} · strategy <b>${escapeHtml(c.strategy)}</b> · channel ${escapeHtml(c.channel)}, topic ${escapeHtml(c.topic)} · status ${escapeHtml(c.status)} · holdout ${percent(c.holdoutShare)} stratified by tier${c.pilot === null ? '' : ` · pilot ${percent(c.pilot.share)} of the treated, most active first, against the same share of the holdout picked the same way`}</p>
 <p class="note">Attribution: orders within ${report.attribution.days} days after assignment (${escapeHtml(report.attribution.basis)}); window ${report.attribution.closed ? 'closed: final figures' : 'still open: figures may grow'}. Report generated ${new Date(report.generatedAt).toISOString()}.</p>
+${pilotGateNote(c)}
 <h2>Groups</h2>${groupTable(groups)}
 ${barChart(
   'Conversion rate by group (95% Wilson CI)',

@@ -4,7 +4,9 @@ import { ingestEvents } from '../../identify/ingest-events.js'
 import { moveCustomerRows } from '../../store/customer-tables.js'
 import { describeEachEngine } from '../../../test-support/test-store.js'
 import { renderCampaignReportHtml, renderComparisonHtml } from './campaign-report-html.js'
+import { selectPilot } from './assign-holdout.js'
 import { campaignReport, compareStrategies } from './campaign-report.js'
+import { getCampaign } from './campaigns.repository.js'
 import { campaignFixture, type CampaignFixture } from './campaign-test-doubles.js'
 import { runCampaignWorker } from './campaign-worker.js'
 import { createCampaign, launchCampaign } from './launch-campaign.js'
@@ -122,6 +124,121 @@ describeEachEngine('campaign report', (current) => {
     expect(comparison.rows.map((r) => r.strategy)).toEqual(['mass', 'one-to-one'])
     expect(comparison.winner?.campaignId).toBe(campaignId)
     expect(renderComparisonHtml(comparison)).toContain('Which strategy wins')
+  })
+
+  it('measures a pilot against its counterpart in the holdout, and the rest from the end of the wait', async () => {
+    const f = campaignFixture(current())
+    const ids = await f.addCustomers(40)
+    const userOf = new Map(ids.map((id, i) => [id, `u${i}`]))
+    // Customer i viewed 20 − i products last week (none from u20 on): the most active come first.
+    const launchedAt = f.clock.now()
+    await ingestEvents(
+      { store: current(), clock: f.clock },
+      ids.flatMap((_, i) =>
+        Array.from({ length: Math.max(0, 20 - i) }, (_unused, k) => ({
+          type: 'track' as const,
+          userId: `u${i}`,
+          event: 'Product Viewed',
+          messageId: `view-${i}-${k}`,
+          timestamp: new Date(launchedAt - 7 * DAY_MS + k * 60_000).toISOString(),
+          properties: { product_id: `p${k}` },
+        })),
+      ),
+    )
+    const waitMs = 24 * 3_600_000
+    const campaignId = await launch(f, {
+      name: 'Piloted',
+      strategy: 'mass',
+      channel: 'in_app',
+      topic: 'news',
+      templateName: 'hello',
+      holdoutShare: 0.25,
+      attributionDays: 14,
+      pilot: { share: 0.2, waitHours: 24 },
+    })
+    const campaign = await getCampaign(current().db, campaignId)
+    const rows = await current()
+      .db.selectFrom('campaign_assignments')
+      .select(['customer_id', 'grp', 'pilot'])
+      .orderBy('customer_id')
+      .execute()
+    const activityOf = (id: string): number => Math.max(0, 20 - ids.indexOf(id))
+    const expectedPilot = (grp: string): Set<string> =>
+      selectPilot(
+        rows
+          .filter((r) => r.grp === grp)
+          .map((r) => ({ customerId: r.customer_id, activity: activityOf(r.customer_id) })),
+        campaign!.seed,
+        0.2,
+      )
+    const marked = (grp: string): Set<string> =>
+      new Set(rows.filter((r) => r.grp === grp && r.pilot === 1).map((r) => r.customer_id))
+    // The same rule on both arms: 6 of the 30 treated, 2 of the 10 held out.
+    expect(marked('treatment')).toEqual(expectedPilot('treatment'))
+    expect(marked('holdout')).toEqual(expectedPilot('holdout'))
+    expect([marked('treatment').size, marked('holdout').size]).toEqual([6, 2])
+    // Only the pilot was due at launch; the holdout counterpart was never contacted.
+    expect(new Set(f.handed)).toEqual(marked('treatment'))
+
+    const user = (grp: string, pilot: number, nth: number): string =>
+      userOf.get(rows.filter((r) => r.grp === grp && r.pilot === pilot)[nth]!.customer_id)!
+    const early = launchedAt + 2 * 3_600_000
+    // In the pilot's window from the launch: counted for the pilot and its counterpart.
+    await order(f, user('treatment', 1, 0), 'pilot-early', 60, early)
+    await order(f, user('holdout', 1, 0), 'counterpart-early', 30, early)
+    // The rest, treated or held out, is attributed from the end of the wait: these are not.
+    await order(f, user('treatment', 0, 0), 'rest-before-send', 500, early)
+    await order(f, user('holdout', 0, 0), 'rest-holdout-before', 500, early)
+    await order(f, user('treatment', 0, 1), 'rest-after', 80, launchedAt + waitMs + DAY_MS)
+    await order(f, user('holdout', 0, 1), 'rest-holdout-after', 20, launchedAt + waitMs + DAY_MS)
+    // Past the pilot's own window but inside the rest's: not the pilot's.
+    await order(f, user('treatment', 1, 1), 'pilot-late', 70, launchedAt + 14 * DAY_MS + 3_600_000)
+
+    f.clock.set(launchedAt + waitMs)
+    expect(await runCampaignWorker(f.deps, { workerId: 'w' })).toMatchObject({ sent: 24 })
+    const now = launchedAt + 20 * DAY_MS
+    const report = await campaignReport(current().db, campaignId, now)
+    const group = (key: string) => report.groups.find((g) => g.key === key)
+    expect(report.groups.map((g) => g.key)).toEqual([
+      'treatment',
+      'holdout',
+      'pilot',
+      'pilot:holdout',
+      'rest',
+      'rest:holdout',
+    ])
+    expect(group('pilot')).toMatchObject({ customers: 6, conversions: 1, revenue: 60 })
+    expect(group('pilot:holdout')).toMatchObject({ customers: 2, conversions: 1, revenue: 30 })
+    expect(group('rest')).toMatchObject({ customers: 24, conversions: 1, revenue: 80 })
+    expect(group('rest:holdout')).toMatchObject({ customers: 8, conversions: 1, revenue: 20 })
+    expect(group('treatment')).toMatchObject({ customers: 30, conversions: 2, revenue: 140 })
+    expect(group('holdout')).toMatchObject({ customers: 10, conversions: 2, revenue: 50 })
+    const pilotExpected = estimateUplift(
+      { customers: 6, conversions: 1, revenue: 60, revenueSquares: 60 ** 2 },
+      { customers: 2, conversions: 1, revenue: 30, revenueSquares: 30 ** 2 },
+    )
+    expect(report.pilotUplift?.against).toBe('pilot counterpart in the holdout')
+    expect(report.pilotUplift?.conversion.estimate).toBeCloseTo(1 / 6 - 1 / 2, 12)
+    expect(report.pilotUplift?.conversion.low).toBeCloseTo(pilotExpected.conversion.low, 12)
+    expect(report.restUplift?.conversion.estimate).toBeCloseTo(1 / 24 - 1 / 8, 12)
+    expect(report.restUplift?.revenuePerCustomer.estimate).toBeCloseTo(80 / 24 - 20 / 8, 12)
+
+    // The rest's window closes a wait later than the pilot's; so does the campaign.
+    const pilotWindowEnd = launchedAt + 14 * DAY_MS
+    const restWindowEnd = pilotWindowEnd + waitMs
+    const at = (t: number) => campaignReport(current().db, campaignId, t)
+    expect((await at(pilotWindowEnd + 3_600_000)).attribution.closed).toBe(false)
+    expect((await at(restWindowEnd)).attribution.closed).toBe(true)
+    f.clock.set(pilotWindowEnd + 3_600_000)
+    await runCampaignWorker(f.deps, { workerId: 'w' })
+    expect((await getCampaign(current().db, campaignId))?.status).toBe('sent')
+    f.clock.set(restWindowEnd)
+    await runCampaignWorker(f.deps, { workerId: 'w' })
+    expect((await getCampaign(current().db, campaignId))?.status).toBe('completed')
+
+    const html = renderCampaignReportHtml(report)
+    expect(html).toContain('pilot counterpart in the holdout')
+    expect(html).toContain('holdout outside the pilot counterpart')
   })
 
   it("keeps the survivor's assignment when two assigned customers merge, else moves it", async () => {

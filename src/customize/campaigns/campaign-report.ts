@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { DAY_MS } from '../../core/clock.js'
 import { notFound } from '../../core/errors.js'
 import type { Database } from '../../store/database.js'
-import type { Campaign, CampaignStrategy } from './campaign-definition.js'
+import { restDelayMs, type Campaign, type CampaignStrategy } from './campaign-definition.js'
 import { getCampaign } from './campaigns.repository.js'
 import { normalQuantile, studentTQuantile } from '../../numeric/quantiles.js'
 import {
@@ -75,7 +75,14 @@ export interface CampaignReport {
     readonly holdout: number
   }[]
   readonly uplift: UpliftReport | null
+  /**
+   * The pilot against its counterpart in the holdout (the same most-active rule applied to the
+   * holdout at launch); against the whole holdout for campaigns launched before counterparts
+   * were recorded (`against` says which).
+   */
   readonly pilotUplift: UpliftReport | null
+  /** The treated outside the pilot against the holdout outside the pilot's counterpart. */
+  readonly restUplift: UpliftReport | null
   readonly variants: readonly VariantReport[]
 }
 
@@ -98,6 +105,15 @@ function add(a: GroupOutcome, b: GroupOutcome): GroupOutcome {
     conversions: a.conversions + b.conversions,
     revenue: a.revenue + b.revenue,
     revenueSquares: a.revenueSquares + b.revenueSquares,
+  }
+}
+
+function subtract(a: GroupOutcome, b: GroupOutcome): GroupOutcome {
+  return {
+    customers: a.customers - b.customers,
+    conversions: a.conversions - b.conversions,
+    revenue: a.revenue - b.revenue,
+    revenueSquares: a.revenueSquares - b.revenueSquares,
   }
 }
 
@@ -170,8 +186,11 @@ export function upliftReport(
 
 /**
  * Reads per group (and stratum, pilot, variant) sums of what customers bought within the
- * attribution window after their assignment. Each customer's revenue is summed first (orders
- * net of refunds, cancelled orders left out), so the sum of squares is per customer.
+ * attribution window. The window opens when the customer's part of the campaign became due:
+ * the launch for the pilot (and its holdout counterpart) and for campaigns without one, the end
+ * of the pilot's wait for the rest, held out or not, so both arms of each comparison share a
+ * clock. Each customer's revenue is summed first (orders net of refunds, cancelled orders left
+ * out), so the sum of squares is per customer.
  */
 async function readCells(
   db: Kysely<Database>,
@@ -179,6 +198,7 @@ async function readCells(
   nowMs: number,
 ): Promise<CellRow[]> {
   const windowMs = campaign.attributionDays * DAY_MS
+  const restDelay = restDelayMs(campaign.pilot)
   const result = await sql<CellRow>`
     SELECT grp, pilot, variant, stratum, COUNT(*) AS customers,
       SUM(CASE WHEN converted > 0 THEN 1 ELSE 0 END) AS conversions,
@@ -191,8 +211,8 @@ async function readCells(
           AS converted
       FROM campaign_assignments a
       LEFT JOIN orders o ON o.customer_id = a.customer_id
-        AND o.placed_at >= a.assigned_at
-        AND o.placed_at < a.assigned_at + ${windowMs}
+        AND o.placed_at >= a.assigned_at + (1 - a.pilot) * CAST(${restDelay} AS BIGINT)
+        AND o.placed_at < a.assigned_at + (1 - a.pilot) * CAST(${restDelay} AS BIGINT) + ${windowMs}
         AND o.placed_at <= ${nowMs}
       WHERE a.campaign_id = ${campaign.id}
       GROUP BY a.customer_id, a.grp, a.pilot, a.variant, a.stratum
@@ -215,9 +235,12 @@ function outcomeOf(row: CellRow): GroupOutcome {
  *
  * Measured intention-to-treat: every customer assigned to the treatment counts, sent or not
  * (consent withdrawn, held, failed), and a conversion is an order placed within the attribution
- * window after the customer's assignment (the launch), the same clock for both arms. Counting
- * only delivered messages would compare the reachable part of the treatment with all of the
- * holdout.
+ * window after the customer's part of the campaign became due (the launch; for the rest of a
+ * piloted campaign, the end of the pilot's wait), the same clock for both arms. Counting only
+ * delivered messages would compare the reachable part of the treatment with all of the holdout.
+ * A pilot (the most active treated) is compared with its counterpart in the holdout, the
+ * holdout's most active share picked by the same rule: against the whole holdout it would show
+ * how much more active customers buy, not what the message did.
  */
 export async function campaignReport(
   db: Kysely<Database>,
@@ -230,6 +253,7 @@ export async function campaignReport(
   let treatment = EMPTY
   let holdout = EMPTY
   let pilot = EMPTY
+  let pilotHoldout = EMPTY
   const strata = new Map<string, { treatment: number; holdout: number }>()
   const byVariant = new Map<string, { treatment: GroupOutcome; holdout: GroupOutcome }>()
   for (const row of cells) {
@@ -237,7 +261,10 @@ export async function campaignReport(
     const held = row.grp === 'holdout'
     if (held) holdout = add(holdout, o)
     else treatment = add(treatment, o)
-    if (!held && row.pilot === 1) pilot = add(pilot, o)
+    if (row.pilot === 1) {
+      if (held) pilotHoldout = add(pilotHoldout, o)
+      else pilot = add(pilot, o)
+    }
     const s = strata.get(row.stratum) ?? { treatment: 0, holdout: 0 }
     if (held) s.holdout += o.customers
     else s.treatment += o.customers
@@ -254,15 +281,25 @@ export async function campaignReport(
     groupReport('holdout', 'Holdout (not contacted)', holdout),
   ]
   const hasPilot = campaign.pilot !== null && pilot.customers > 0
+  // Campaigns launched before the holdout's counterpart was recorded have none.
+  const hasCounterpart = hasPilot && pilotHoldout.customers > 0
+  const rest = subtract(treatment, pilot)
+  const restHoldout = subtract(holdout, pilotHoldout)
   if (hasPilot) {
-    const rest: GroupOutcome = {
-      customers: treatment.customers - pilot.customers,
-      conversions: treatment.conversions - pilot.conversions,
-      revenue: treatment.revenue - pilot.revenue,
-      revenueSquares: treatment.revenueSquares - pilot.revenueSquares,
-    }
     groups.push(groupReport('pilot', 'Pilot (most active, sent first)', pilot))
+    if (hasCounterpart) {
+      groups.push(
+        groupReport(
+          'pilot:holdout',
+          'Pilot counterpart in the holdout (not contacted)',
+          pilotHoldout,
+        ),
+      )
+    }
     groups.push(groupReport('rest', 'Treatment after the pilot', rest))
+    if (hasCounterpart) {
+      groups.push(groupReport('rest:holdout', 'Holdout outside the pilot counterpart', restHoldout))
+    }
   }
   const variants: VariantReport[] = (campaign.variants ?? []).map((v) => {
     const cell = byVariant.get(v.segmentId) ?? { treatment: EMPTY, holdout: EMPTY }
@@ -283,12 +320,17 @@ export async function campaignReport(
     }
   })
   const { sends, deliveries } = await readSends(db, campaign.id)
-  const lastAssigned = await db
+  const restDelay = restDelayMs(campaign.pilot)
+  const lastDue = await db
     .selectFrom('campaign_assignments')
-    .select((eb) => eb.fn.max('assigned_at').as('last'))
+    .select(
+      sql<number | string | null>`MAX(assigned_at + (1 - pilot) * CAST(${restDelay} AS BIGINT))`.as(
+        'last',
+      ),
+    )
     .where('campaign_id', '=', campaign.id)
     .executeTakeFirst()
-  const last = lastAssigned?.last ?? null
+  const last = lastDue?.last === null || lastDue === undefined ? null : Number(lastDue.last)
   return {
     campaign,
     generatedAt: nowMs,
@@ -296,7 +338,9 @@ export async function campaignReport(
       days: campaign.attributionDays,
       closed: last !== null && nowMs >= last + campaign.attributionDays * DAY_MS,
       basis:
-        'intention to treat: orders within the window after assignment, every assigned customer counted',
+        campaign.pilot === null
+          ? 'intention to treat: orders within the window after assignment, every assigned customer counted'
+          : 'intention to treat: orders within the window after the customer became due (the pilot and its holdout counterpart at launch, the rest of both arms after the wait), every assigned customer counted',
     },
     groups,
     sends,
@@ -308,7 +352,15 @@ export async function campaignReport(
       treatment.customers > 0 && holdout.customers > 0
         ? upliftReport(treatment, holdout, 'holdout')
         : null,
-    pilotUplift: hasPilot && holdout.customers > 0 ? upliftReport(pilot, holdout, 'holdout') : null,
+    pilotUplift: hasCounterpart
+      ? upliftReport(pilot, pilotHoldout, 'pilot counterpart in the holdout')
+      : hasPilot && holdout.customers > 0
+        ? upliftReport(pilot, holdout, 'whole holdout (no pilot counterpart recorded at launch)')
+        : null,
+    restUplift:
+      hasCounterpart && rest.customers > 0 && restHoldout.customers > 0
+        ? upliftReport(rest, restHoldout, 'holdout outside the pilot counterpart')
+        : null,
     variants,
   }
 }

@@ -211,9 +211,12 @@ describeEachEngine('campaigns, one per strategy, end to end', (current) => {
     expect(presentations.every((p) => p.idempotency_key.startsWith(`campaign:${oneId}:`))).toBe(
       true,
     )
-    expect(of(oneId).filter((a) => a.pilot === 1)).toHaveLength(
-      Math.round(0.2 * of(oneId).filter((a) => a.grp === 'treatment').length),
-    )
+    // The pilot is a fifth of the treated; the same share of the holdout is its counterpart.
+    for (const grp of ['treatment', 'holdout']) {
+      expect(of(oneId).filter((a) => a.grp === grp && a.pilot === 1)).toHaveLength(
+        Math.round(0.2 * of(oneId).filter((a) => a.grp === grp).length),
+      )
+    }
 
     // Orders after the send: 6 treated and 2 held-out customers of the mass campaign buy.
     const userOf = new Map(
@@ -267,7 +270,15 @@ describeEachEngine('campaigns, one per strategy, end to end', (current) => {
     const diffReport = await campaignReport(store.db, diffId, clock.now())
     expect(diffReport.variants.map((v) => v.segmentId)).toEqual(['loyal', 'buyers'])
     const oneReport = await campaignReport(store.db, oneId, clock.now())
-    expect(oneReport.groups.map((g) => g.key)).toEqual(['treatment', 'holdout', 'pilot', 'rest'])
+    expect(oneReport.groups.map((g) => g.key)).toEqual([
+      'treatment',
+      'holdout',
+      'pilot',
+      'pilot:holdout',
+      'rest',
+      'rest:holdout',
+    ])
+    expect(oneReport.pilotUplift?.against).toBe('pilot counterpart in the holdout')
     const comparison = await compareStrategies(store.db, ids, clock.now())
     expect(comparison.rows.map((r) => r.strategy)).toEqual([
       'mass',

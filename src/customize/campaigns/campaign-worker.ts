@@ -2,7 +2,14 @@ import { DAY_MS } from '../../core/clock.js'
 import { InfrastructureError } from '../../core/errors.js'
 import type { SendError, SendOutcome } from '../../interact/send-request.js'
 import type { Result } from '../../core/result.js'
-import { campaignMessageKey, type Campaign } from './campaign-definition.js'
+import {
+  campaignMessageKey,
+  PilotSchema,
+  restDelayMs,
+  type Campaign,
+} from './campaign-definition.js'
+import { parseJsonObject } from '../../core/json.js'
+import { isGated, pilotDecisionFor } from './pilot-gate.js'
 import type {
   CampaignDeps,
   PendingRender,
@@ -239,11 +246,19 @@ async function startRound(
     if (!campaigns.has(campaignId)) {
       campaigns.set(campaignId, await getCampaign(deps.store.db, campaignId))
     }
-    const campaign = campaigns.get(campaignId) ?? null
+    let campaign = campaigns.get(campaignId) ?? null
     if (campaign === null) {
       // Deleted campaign: nothing to send.
       await completeJobs(deps.store.db, campaignJobs, nowMs)
       continue
+    }
+    if (isGated(campaign.pilot) && campaign.pilotDecision === null) {
+      // Once the rest is due, the pilot decides whether it is sent (once, for every worker).
+      const decision = await pilotDecisionFor(deps.store.db, campaign, nowMs)
+      if (decision !== null) {
+        campaign = { ...campaign, pilotDecision: decision }
+        campaigns.set(campaignId, campaign)
+      }
     }
     started.push(await startCampaignBatch(deps, campaign, campaignJobs, prepared, report))
   }
@@ -268,13 +283,30 @@ async function startCampaignBatch(
   const assignments = await readAssignments(db, campaign.id, jobs.map(customerOf))
   timings.claimMs += performance.now() - started
   const finished: Job[] = []
+  const records: SendRecord[] = []
+  const retry: StartedBatch['retry'] = []
   const pending: { job: Job; assignment: AssignmentRow }[] = []
+  const gated = isGated(campaign.pilot)
   for (const job of jobs) {
     const assignment = assignments.get(customerOf(job))
     // Gone (erased, merged into a customer who had their own assignment) or already recorded
     // by a worker that died before acknowledging: nothing left to do.
     if (assignment?.sendStatus !== 'queued') finished.push(job)
-    else pending.push({ job, assignment })
+    else if (!gated || assignment.pilot) pending.push({ job, assignment })
+    else if (campaign.pilotDecision === null) {
+      // Not due before the decision; should a clock disagree, it waits for it.
+      retry.push({ job, error: 'waiting for the pilot decision', retryable: true })
+    } else if (campaign.pilotDecision.promoted) pending.push({ job, assignment })
+    else {
+      records.push({
+        customerId: assignment.customerId,
+        status: 'skipped',
+        reason: 'pilot_stopped',
+        messageId: null,
+        at: nowMs,
+      })
+      finished.push(job)
+    }
   }
   const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
   for (const item of pending) {
@@ -320,7 +352,7 @@ async function startCampaignBatch(
       groups.push({ items, offers: new Map(), pending: null, error: describeError(error) })
     }
   }
-  return { campaign, jobs, finished, records: [], retry: [], groups }
+  return { campaign, jobs, finished, records, retry, groups }
 }
 
 const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
@@ -498,12 +530,15 @@ export async function completeCampaigns(
   const db = deps.store.db
   const sent = await db
     .selectFrom('campaigns')
-    .select(['id', 'launched_at', 'attribution_days'])
+    .select(['id', 'launched_at', 'attribution_days', 'pilot'])
     .where('status', '=', 'sent')
     .execute()
   let completed = 0
   for (const c of sent) {
-    if (c.launched_at === null || nowMs < c.launched_at + c.attribution_days * DAY_MS) continue
+    if (c.launched_at === null) continue
+    // The rest of a piloted campaign is attributed from the end of the pilot's wait.
+    const pilot = c.pilot === null ? null : PilotSchema.parse(parseJsonObject(c.pilot))
+    if (nowMs < c.launched_at + restDelayMs(pilot) + c.attribution_days * DAY_MS) continue
     if (await moveCampaignStatus(db, c.id, ['sent'], 'completed', nowMs, { completedAt: nowMs })) {
       completed++
     }

@@ -9,6 +9,7 @@ import {
   CAMPAIGN_STATUSES,
   CAMPAIGN_STRATEGIES,
   CampaignVariantSchema,
+  PilotDecisionSchema,
   PilotSchema,
   type Campaign,
   type CampaignSpec,
@@ -38,6 +39,7 @@ export async function insertCampaign(
     seed: spec.seed ?? id,
     status: 'draft',
     pilot: spec.pilot === undefined ? null : JSON.stringify(spec.pilot),
+    pilot_decision: null,
     last_error: null,
     created_at: nowMs,
     launched_at: null,
@@ -220,6 +222,10 @@ function toCampaign(row: Selectable<CampaignsTable>): Campaign {
     seed: row.seed,
     status,
     pilot: row.pilot === null ? null : PilotSchema.parse(parseJsonObject(row.pilot)),
+    pilotDecision:
+      row.pilot_decision === null
+        ? null
+        : PilotDecisionSchema.parse(parseJsonObject(row.pilot_decision)),
     lastError: row.last_error,
     createdAt: row.created_at,
     launchedAt: row.launched_at,

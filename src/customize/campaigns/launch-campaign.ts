@@ -11,6 +11,7 @@ import {
   segmentsOf,
   strategyIssues,
   campaignMessageKey,
+  restDelayMs,
   type Campaign,
   type CampaignStatus,
 } from './campaign-definition.js'
@@ -18,6 +19,7 @@ import type { CampaignDeps, CampaignProblem } from './campaign-ports.js'
 import { getCampaign, insertCampaign, moveCampaignStatus } from './campaigns.repository.js'
 import { enqueueJobs, type NewJob } from './job-queue.js'
 import { planCampaign } from './plan-campaign.js'
+import { isGated } from './pilot-gate.js'
 
 /** The queue campaign sends travel on. */
 export const CAMPAIGN_QUEUE = 'campaign-send'
@@ -79,7 +81,10 @@ export interface LaunchReport {
   readonly eligible: number
   readonly treatment: number
   readonly holdout: number
+  /** Treated customers in the pilot (sent first). */
   readonly pilot: number
+  /** The pilot's counterpart in the holdout: its most active share, by the same rule. */
+  readonly pilotHoldout: number
   readonly enqueued: number
   /** Customers per tier (stratum): treatment and holdout. */
   readonly strata: Readonly<Record<string, { treatment: number; holdout: number }>>
@@ -141,22 +146,46 @@ export async function launchCampaign(
       ],
     })
   }
-  let pilot = new Set<string>()
+  // The pilot: the most active share of the treated, sent first. The same rule picks its
+  // counterpart in the holdout (never contacted), so the pilot is measured against customers as
+  // active as itself, not against the whole holdout.
+  const pilot = new Set<string>()
+  let pilotSent = 0
   if (campaign.pilot !== null) {
     const activity = await recentActivity(
       db,
-      treated.map((a) => a.customerId),
+      assigned.map((a) => a.customerId),
       nowMs,
     )
-    pilot = selectPilot(
-      treated.map((a) => ({ customerId: a.customerId, activity: activity.get(a.customerId) ?? 0 })),
-      campaign.seed,
-      campaign.pilot.share,
-    )
+    for (const group of ['treatment', 'holdout'] as const) {
+      const chosen = selectPilot(
+        assigned
+          .filter((a) => a.group === group)
+          .map((a) => ({ customerId: a.customerId, activity: activity.get(a.customerId) ?? 0 })),
+        campaign.seed,
+        campaign.pilot.share,
+      )
+      for (const id of chosen) pilot.add(id)
+      if (group === 'treatment') pilotSent = chosen.size
+    }
   }
-  // The rest waits for the pilot: at least a millisecond, so the pilot is claimed first.
-  const restAfter =
-    campaign.pilot === null ? nowMs : nowMs + Math.max(1, campaign.pilot.waitHours * 3_600_000)
+  if (isGated(campaign.pilot)) {
+    const counterpart = pilot.size - pilotSent
+    if (pilotSent === 0 || counterpart === 0) {
+      return err({
+        type: 'invalid_campaign',
+        problems: [
+          {
+            path: 'pilot.promoteIf',
+            code: 'no_pilot_comparison',
+            message: `promoteIf ${campaign.pilot.promoteIf} compares the pilot with its counterpart in the holdout, but ${pilotSent} treated and ${counterpart} held-out customers fall in the pilot (share ${campaign.pilot.share} of ${treated.length} treated and ${assigned.length - treated.length} held out); raise pilot.share or holdoutShare, or widen the audience`,
+          },
+        ],
+      })
+    }
+  }
+  // The rest waits for the pilot; its attribution window opens when it becomes due.
+  const restAfter = nowMs + restDelayMs(campaign.pilot)
   const variantOf = new Map(plan.value.targets.map((t) => [t.customerId, t.variant]))
   const launched = await db.transaction().execute(async (trx) => {
     const moved = await moveCampaignStatus(
@@ -211,7 +240,8 @@ export async function launchCampaign(
     eligible: assigned.length,
     treatment: treated.length,
     holdout: assigned.length - treated.length,
-    pilot: pilot.size,
+    pilot: pilotSent,
+    pilotHoldout: pilot.size - pilotSent,
     enqueued: launched.enqueued,
     strata: perStratum,
   })

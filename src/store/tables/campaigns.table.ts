@@ -48,8 +48,10 @@ export interface CampaignsTable {
   seed: string
   /** draft | running | sent | completed | failed */
   status: string
-  /** JSON { share } or null. */
+  /** JSON { share, waitHours, promoteIf, promoteOn } or null. */
   pilot: string | null
+  /** JSON PilotDecision once the rest of a gated pilot came due; null before and otherwise. */
+  pilot_decision: string | null
   last_error: string | null
   created_at: number
   launched_at: number | null
@@ -67,7 +69,10 @@ export interface CampaignAssignmentsTable {
   stratum: string
   /** Differentiated: the segment whose variant they get; otherwise null. */
   variant: string | null
-  /** 1 when in the pilot (the most active treated customers, sent first). */
+  /**
+   * 1 when in the pilot (the most active treated customers, sent first) or, in the holdout, in
+   * its counterpart (the holdout's most active share, picked by the same rule).
+   */
   pilot: number
   assigned_at: number
   /** holdout | queued | sent | held | dropped | skipped | failed */

@@ -153,7 +153,8 @@ function ReportView(props: { readonly report: CampaignReport }): VNode {
   const forest = useMemo(() => {
     const rows: ForestRow[] = [
       ...upliftRows('Treatment vs holdout', r.uplift),
-      ...upliftRows('Pilot vs holdout', r.pilotUplift),
+      ...upliftRows('Pilot vs its holdout counterpart', r.pilotUplift),
+      ...upliftRows('Rest vs the rest of the holdout', r.restUplift),
       ...r.variants.map((v) => ({
         label: `Variant ${v.segmentId}`,
         interval: v.uplift.revenuePerCustomer,
@@ -172,6 +173,15 @@ function ReportView(props: { readonly report: CampaignReport }): VNode {
       <span class=${`status status-${c.status}`}>${c.status}</span>
       · ${audience(c)}
     </p>
+    ${
+      c.pilotDecision === null
+        ? null
+        : html`<p id="pilot-decision">
+            Pilot decision:
+            <strong>${c.pilotDecision.promoted ? 'rest sent' : 'rest not sent'}</strong>
+            — ${c.pilotDecision.reason}
+          </p>`
+    }
     <dl class="figures">
       ${groups.map(
         (g) =>

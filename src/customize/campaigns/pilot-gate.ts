@@ -1,0 +1,189 @@
+import { sql, type Kysely } from 'kysely'
+import { parseJsonObject } from '../../core/json.js'
+import type { Database } from '../../store/database.js'
+import {
+  PilotDecisionSchema,
+  restDelayMs,
+  type Campaign,
+  type PilotConfig,
+  type PilotDecision,
+} from './campaign-definition.js'
+import {
+  campaignReport,
+  upliftReport,
+  type ReportInterval,
+  type UpliftReport,
+} from './campaign-report.js'
+import type { GroupOutcome } from './uplift.js'
+
+/** Whether the rest of this campaign waits on a decision from its pilot. */
+export function isGated(pilot: PilotConfig | null): pilot is PilotConfig {
+  return pilot !== null && pilot.promoteIf !== 'always' && pilot.share < 1
+}
+
+const showMetric = {
+  conversion: 'conversion rate',
+  revenue: 'revenue per customer',
+  feedback: 'net feedback per customer',
+} as const
+
+function format(value: number, metric: PilotConfig['promoteOn']): string {
+  return metric === 'conversion' ? `${(100 * value).toFixed(2)} pp` : value.toFixed(2)
+}
+
+/**
+ * The rule applied to the pilot's uplift over its holdout counterpart (pure). `conversion` looks
+ * at the difference in conversion rates, `revenue` and `feedback` at the difference in means per
+ * customer (revenue; likes minus skips and dismissals), each with its 95 % interval.
+ *
+ * `better` sends the rest only when the 95 % interval of the uplift lies above zero; `not-worse`
+ * holds it back only when the interval lies below zero (the pilot did significantly worse than
+ * customers like it who got nothing). An uplift that cannot be estimated (an empty group, one
+ * customer in the revenue interval) is not evidence either way: `better` stops, `not-worse`
+ * sends.
+ */
+export function decidePilot(
+  pilot: PilotConfig,
+  uplift: UpliftReport | null,
+  counts: { readonly pilotCustomers: number; readonly counterpartCustomers: number },
+  decidedAt: number,
+): PilotDecision {
+  const metric = pilot.promoteOn
+  const interval: ReportInterval | null =
+    uplift === null ? null : metric === 'conversion' ? uplift.conversion : uplift.revenuePerCustomer
+  const { estimate = null, low = null, high = null } = interval ?? {}
+  const what = `${showMetric[metric]} uplift`
+  const shown =
+    estimate === null || low === null || high === null
+      ? `${what} not known`
+      : `${what} ${format(estimate, metric)} [${format(low, metric)}, ${format(high, metric)}]`
+  const sizes = `${counts.pilotCustomers} piloted, ${counts.counterpartCustomers} in the holdout counterpart`
+  let promoted: boolean
+  let verdict: string
+  if (pilot.promoteIf === 'better') {
+    promoted = low !== null && low > 0
+    verdict = promoted
+      ? 'significantly better than the holdout counterpart: the rest is sent'
+      : 'not significantly better than the holdout counterpart: the rest is not sent'
+  } else {
+    promoted = high === null || high >= 0
+    verdict = promoted
+      ? 'not significantly worse than the holdout counterpart: the rest is sent'
+      : 'significantly worse than the holdout counterpart: the rest is not sent'
+  }
+  return {
+    promoted,
+    rule: pilot.promoteIf,
+    metric,
+    decidedAt,
+    estimate,
+    low,
+    high,
+    pilotCustomers: counts.pilotCustomers,
+    counterpartCustomers: counts.counterpartCustomers,
+    reason: `promoteIf ${pilot.promoteIf}: ${shown} (${sizes}); ${verdict}`,
+  }
+}
+
+/**
+ * The decision on a gated campaign's rest: the stored one, or, the first time it is asked for
+ * once the rest is due, the pilot's uplift over its holdout counterpart on the orders placed
+ * up to the end of the wait (the same figures the report shows), stored with a conditional
+ * write so that concurrent workers all follow the first decision. Null while the rest is not
+ * due yet, and for campaigns without a gate.
+ */
+export async function pilotDecisionFor(
+  db: Kysely<Database>,
+  campaign: Campaign,
+  nowMs: number,
+): Promise<PilotDecision | null> {
+  if (!isGated(campaign.pilot) || campaign.launchedAt === null) return null
+  if (campaign.pilotDecision !== null) return campaign.pilotDecision
+  const restDue = campaign.launchedAt + restDelayMs(campaign.pilot)
+  if (nowMs < restDue) return null
+  let uplift: UpliftReport | null
+  let counts: { pilotCustomers: number; counterpartCustomers: number }
+  if (campaign.pilot.promoteOn === 'feedback') {
+    const { pilot, counterpart } = await readPilotFeedback(db, campaign.id, {
+      from: campaign.launchedAt,
+      to: restDue,
+    })
+    counts = { pilotCustomers: pilot.customers, counterpartCustomers: counterpart.customers }
+    uplift =
+      pilot.customers > 0 && counterpart.customers > 0
+        ? upliftReport(pilot, counterpart, 'pilot counterpart in the holdout')
+        : null
+  } else {
+    const report = await campaignReport(db, campaign.id, restDue)
+    const count = (key: string): number => report.groups.find((g) => g.key === key)?.customers ?? 0
+    counts = { pilotCustomers: count('pilot'), counterpartCustomers: count('pilot:holdout') }
+    uplift = report.pilotUplift
+  }
+  const decision = decidePilot(campaign.pilot, uplift, counts, nowMs)
+  await db
+    .updateTable('campaigns')
+    .set({ pilot_decision: JSON.stringify(decision), updated_at: nowMs })
+    .where('id', '=', campaign.id)
+    .where('pilot_decision', 'is', null)
+    .execute()
+  const stored = await db
+    .selectFrom('campaigns')
+    .select('pilot_decision')
+    .where('id', '=', campaign.id)
+    .executeTakeFirst()
+  return stored?.pilot_decision == null
+    ? decision
+    : PilotDecisionSchema.parse(parseJsonObject(stored.pilot_decision))
+}
+
+interface FeedbackRow {
+  grp: string
+  customers: number | string
+  liked: number | string | null
+  net: number | string | null
+  net_squares: number | string | null
+}
+
+/**
+ * Feedback of the pilot and of its holdout counterpart in `[from, to)`: per customer, likes
+ * minus skips and dismissals (the "revenue" of the outcome, so its mean gets Welch's interval),
+ * and whether they liked anything (the "conversion"). The counterpart got no message, so its
+ * feedback is what customers as active as the pilot give anyway, on the site and in the app.
+ */
+export async function readPilotFeedback(
+  db: Kysely<Database>,
+  campaignId: string,
+  window: { readonly from: number; readonly to: number },
+): Promise<{ pilot: GroupOutcome; counterpart: GroupOutcome }> {
+  const result = await sql<FeedbackRow>`
+    SELECT grp, COUNT(*) AS customers, SUM(CASE WHEN likes > 0 THEN 1 ELSE 0 END) AS liked,
+      SUM(net) AS net, SUM(net * net) AS net_squares
+    FROM (
+      SELECT a.customer_id, a.grp,
+        COALESCE(SUM(CASE WHEN i.kind = 'like' THEN 1 WHEN i.kind IS NULL THEN 0 ELSE -1 END), 0)
+          AS net,
+        COUNT(CASE WHEN i.kind = 'like' THEN 1 ELSE NULL END) AS likes
+      FROM campaign_assignments a
+      LEFT JOIN interactions i ON i.customer_id = a.customer_id
+        AND i.kind IN ('like', 'skip', 'dismiss')
+        AND i.occurred_at >= ${window.from}
+        AND i.occurred_at < ${window.to}
+      WHERE a.campaign_id = ${campaignId} AND a.pilot = 1
+      GROUP BY a.customer_id, a.grp
+    ) per_customer
+    GROUP BY grp`.execute(db)
+  const empty: GroupOutcome = { customers: 0, conversions: 0, revenue: 0, revenueSquares: 0 }
+  let pilot = empty
+  let counterpart = empty
+  for (const row of result.rows) {
+    const outcome: GroupOutcome = {
+      customers: Number(row.customers),
+      conversions: Number(row.liked ?? 0),
+      revenue: Number(row.net ?? 0),
+      revenueSquares: Number(row.net_squares ?? 0),
+    }
+    if (row.grp === 'holdout') counterpart = outcome
+    else pilot = outcome
+  }
+  return { pilot, counterpart }
+}
