@@ -57,7 +57,12 @@ export interface Campaign {
   readonly holdoutShare: number
   readonly attributionDays: number
   readonly status: string
-  readonly pilot: unknown
+  readonly pilot: {
+    readonly share: number
+    readonly waitHours: number
+    readonly promoteIf: 'always' | 'not-worse' | 'better'
+    readonly promoteOn: 'conversion' | 'revenue' | 'feedback'
+  } | null
   /** A gated pilot's decision on the rest, once the rest came due. */
   readonly pilotDecision: { readonly promoted: boolean; readonly reason: string } | null
   readonly lastError: string | null

@@ -67,6 +67,24 @@ describeEachEngine('campaign routes', (current) => {
       },
     })
 
+    // A pilot gate: its rule is checked, and it needs a wait to judge.
+    for (const [pilot, path] of [
+      [{ share: 0.2, waitHours: 24, promoteIf: 'maybe' }, 'body/pilot/promoteIf'],
+      [{ share: 0.2, promoteIf: 'better' }, 'body/pilot/waitHours'],
+      [{ share: 0.2, waitHours: 24, promoteOn: 'clicks' }, 'body/pilot/promoteOn'],
+    ] as const) {
+      const gate = await call(app, 'POST', '/v1/campaigns', {
+        name: 'Gate',
+        strategy: 'mass',
+        channel: 'in_app',
+        topic: 'news',
+        templateName: 'hello',
+        pilot,
+      })
+      expect(gate.statusCode).toBe(400)
+      expect(gate.json().error.details).toEqual([expect.objectContaining({ path })])
+    }
+
     const created = await call(app, 'POST', '/v1/campaigns', {
       name: 'Spring',
       strategy: 'mass',
@@ -75,6 +93,7 @@ describeEachEngine('campaign routes', (current) => {
       templateName: 'hello',
     })
     expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ pilot: null, pilotDecision: null })
     const id = created.json().id as string
     expect((await call(app, 'GET', '/v1/campaigns')).json().campaigns).toHaveLength(1)
 

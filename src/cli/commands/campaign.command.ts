@@ -84,7 +84,7 @@ export function renderReportText(report: CampaignReport): string {
   const c = report.campaign
   const lines = [
     `Campaign ${c.name} (${c.id}) · ${c.strategy} · ${c.channel}/${c.topic} · ${c.status}`,
-    `Attribution: ${report.attribution.days} days after assignment (${report.attribution.closed ? 'closed' : 'open'})`,
+    `Attribution: ${report.attribution.days} days (${report.attribution.basis}; ${report.attribution.closed ? 'closed' : 'open'})`,
     ...(c.pilotDecision === null
       ? []
       : [
@@ -201,7 +201,7 @@ export function campaignCommand(): Command {
     .option('--holdout <share>', 'holdout share, stratified by tier (default 0.1)', share)
     .option(
       '--attribution-days <n>',
-      'days after assignment that orders count (default 14)',
+      'days that orders count after a customer is due: the launch, or the end of the pilot wait (default 14)',
       positiveInt,
     )
     .option('--seed <seed>', 'holdout draw seed (default: the campaign id)')
@@ -213,7 +213,7 @@ export function campaignCommand(): Command {
     )
     .option(
       '--pilot-promote-on <metric>',
-      'the uplift the rule judges: conversion (default), revenue, or feedback (likes minus skips per customer)',
+      'the uplift the rule judges: conversion (default), revenue, or feedback (likes minus skips and dismissals per customer)',
     )
     .option('--json', 'print JSON')
     .option('--database <url>', 'database URL')
@@ -268,14 +268,20 @@ export function campaignCommand(): Command {
             ['--pilot-promote-if', options.pilotPromoteIf],
             ['--pilot-promote-on', options.pilotPromoteOn],
           ] as const
+          // Flags refine the file's pilot, if it has one, or the one --pilot starts.
+          const filePilot =
+            typeof base['pilot'] === 'object' && base['pilot'] !== null
+              ? (base['pilot'] as Record<string, unknown>)
+              : null
           for (const [flag, value] of pilotOnly) {
-            if (value !== undefined && options.pilot === undefined) {
+            if (value !== undefined && options.pilot === undefined && filePilot === null) {
               throw new RequestError('invalid_input', 400, `${flag} needs --pilot <share>`)
             }
           }
-          if (options.pilot !== undefined) {
+          if (options.pilot !== undefined || filePilot !== null) {
             set('pilot', {
-              share: options.pilot,
+              ...filePilot,
+              ...(options.pilot === undefined ? {} : { share: options.pilot }),
               ...(options.pilotWaitHours === undefined
                 ? {}
                 : { waitHours: options.pilotWaitHours }),

@@ -78,6 +78,9 @@ export const PilotDecisionSchema = z
     rule: z.enum(PILOT_RULES),
     metric: z.enum(PILOT_METRICS),
     decidedAt: z.number().describe('epoch ms'),
+    judgedAt: z
+      .number()
+      .describe('epoch ms: the end of the window judged (from the launch, for both arms)'),
     estimate: z.number().nullable().describe('the uplift the rule looked at; null: not known'),
     low: z.number().nullable(),
     high: z.number().nullable(),
@@ -126,6 +129,13 @@ export const CampaignInputSchema = z
         code: 'custom',
         path: ['pilot', 'promoteIf'],
         message: `promoteIf ${gate} compares the pilot with its counterpart in the holdout; holdoutShare 0 leaves none`,
+      })
+    }
+    if (gate !== 'always' && (input.pilot?.waitHours ?? 0) < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pilot', 'waitHours'],
+        message: `promoteIf ${gate} judges the pilot on what it did during the wait; give it waitHours of at least 1`,
       })
     }
     if (gate !== 'always' && input.pilot?.share === 1) {

@@ -105,7 +105,7 @@ export function renderCampaignReportHtml(report: CampaignReport): string {
     })
   let body = `<h1>Campaign ${escapeHtml(c.name)}</h1>
 <p>${escapeHtml(c.id)} · strategy <b>${escapeHtml(c.strategy)}</b> · channel ${escapeHtml(c.channel)}, topic ${escapeHtml(c.topic)} · status ${escapeHtml(c.status)} · holdout ${percent(c.holdoutShare)} stratified by tier${c.pilot === null ? '' : ` · pilot ${percent(c.pilot.share)} of the treated, most active first, against the same share of the holdout picked the same way`}</p>
-<p class="note">Attribution: orders within ${report.attribution.days} days after assignment (${escapeHtml(report.attribution.basis)}); window ${report.attribution.closed ? 'closed: final figures' : 'still open: figures may grow'}. Report generated ${new Date(report.generatedAt).toISOString()}.</p>
+<p class="note">Attribution: orders within ${report.attribution.days} days (${escapeHtml(report.attribution.basis)}); window ${report.attribution.closed ? 'closed: final figures' : 'still open: figures may grow'}. Report generated ${new Date(report.generatedAt).toISOString()}.</p>
 ${pilotGateNote(c)}
 <h2>Groups</h2>${groupTable(groups)}
 ${barChart(

@@ -241,6 +241,43 @@ describeEachEngine('campaign report', (current) => {
     expect(html).toContain('holdout outside the pilot counterpart')
   })
 
+  it('without a counterpart in the holdout, every window opens at the launch, and says so', async () => {
+    const f = campaignFixture(current())
+    const ids = await f.addCustomers(12)
+    const launchedAt = f.clock.now()
+    // 12 customers, 10 % held out (one), a 20 % pilot: round(0.2 × 1) = 0 in the counterpart.
+    const campaignId = await launch(f, {
+      name: 'Small',
+      strategy: 'mass',
+      channel: 'in_app',
+      topic: 'news',
+      templateName: 'hello',
+      pilot: { share: 0.2, waitHours: 24 },
+    })
+    const held = await current()
+      .db.selectFrom('campaign_assignments')
+      .select(['customer_id', 'pilot'])
+      .where('grp', '=', 'holdout')
+      .execute()
+    expect(held.map((r) => r.pilot)).toEqual([0])
+    // Everyone buys two hours after the launch: no effect at all, so no uplift either.
+    for (let i = 0; i < ids.length; i++) {
+      await order(f, `u${i}`, `all-${i}`, 50, launchedAt + 2 * 3_600_000)
+    }
+    const report = await campaignReport(current().db, campaignId, launchedAt + 20 * DAY_MS)
+    expect(report.groups.map((g) => [g.key, g.customers, g.conversions])).toEqual([
+      ['treatment', 11, 11],
+      ['holdout', 1, 1],
+      ['pilot', 2, 2],
+      ['rest', 9, 9],
+    ])
+    expect(report.uplift?.conversion.estimate).toBe(0)
+    expect(report.pilotUplift?.conversion.estimate).toBe(0)
+    expect(report.pilotUplift?.against).toMatch(/^whole holdout \(not like for like/)
+    expect(report.restUplift).toBeNull()
+    expect(report.attribution.basis).toMatch(/after assignment/)
+  })
+
   it("keeps the survivor's assignment when two assigned customers merge, else moves it", async () => {
     const f = campaignFixture(current())
     await f.addCustomers(4)

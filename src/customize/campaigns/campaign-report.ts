@@ -186,19 +186,17 @@ export function upliftReport(
 
 /**
  * Reads per group (and stratum, pilot, variant) sums of what customers bought within the
- * attribution window. The window opens when the customer's part of the campaign became due:
- * the launch for the pilot (and its holdout counterpart) and for campaigns without one, the end
- * of the pilot's wait for the rest, held out or not, so both arms of each comparison share a
- * clock. Each customer's revenue is summed first (orders net of refunds, cancelled orders left
- * out), so the sum of squares is per customer.
+ * attribution window, which opens `restDelay` after the assignment for rows outside the pilot
+ * (0: at the assignment for all). Each customer's revenue is summed first (orders net of
+ * refunds, cancelled orders left out), so the sum of squares is per customer.
  */
 async function readCells(
   db: Kysely<Database>,
   campaign: Campaign,
+  restDelay: number,
   nowMs: number,
 ): Promise<CellRow[]> {
   const windowMs = campaign.attributionDays * DAY_MS
-  const restDelay = restDelayMs(campaign.pilot)
   const result = await sql<CellRow>`
     SELECT grp, pilot, variant, stratum, COUNT(*) AS customers,
       SUM(CASE WHEN converted > 0 THEN 1 ELSE 0 END) AS conversions,
@@ -219,6 +217,77 @@ async function readCells(
     ) per_customer
     GROUP BY grp, pilot, variant, stratum`.execute(db)
   return result.rows
+}
+
+/** Whether the launch marked a pilot counterpart in the holdout (campaigns before it did not). */
+async function hasCounterpartRows(db: Kysely<Database>, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_assignments')
+    .select('customer_id')
+    .where('campaign_id', '=', campaignId)
+    .where('grp', '=', 'holdout')
+    .where('pilot', '=', 1)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** What each group of a campaign bought within its attribution windows, as of a time. */
+export interface CampaignOutcomes {
+  readonly treatment: GroupOutcome
+  readonly holdout: GroupOutcome
+  /** The pilot (treated) and its counterpart in the holdout; EMPTY without them. */
+  readonly pilot: GroupOutcome
+  readonly pilotHoldout: GroupOutcome
+  /**
+   * True when the holdout has a pilot counterpart: then the windows of everyone outside the
+   * pilot and its counterpart (both arms) open at the end of the pilot's wait. Without one, a
+   * single holdout cannot share both of the treatment's clocks, so every window opens at the
+   * launch, as before counterparts were recorded.
+   */
+  readonly counterpart: boolean
+  readonly strata: ReadonlyMap<string, { treatment: number; holdout: number }>
+  readonly byVariant: ReadonlyMap<string, { treatment: GroupOutcome; holdout: GroupOutcome }>
+}
+
+/**
+ * The sums a campaign's report is made of: per group, customers, conversions (an order placed
+ * within the window, not cancelled or refunded), revenue and revenue squared per customer.
+ */
+export async function readCampaignOutcomes(
+  db: Kysely<Database>,
+  campaign: Campaign,
+  nowMs: number,
+): Promise<CampaignOutcomes> {
+  const counterpart = campaign.pilot !== null && (await hasCounterpartRows(db, campaign.id))
+  const cells = await readCells(db, campaign, counterpart ? restDelayMs(campaign.pilot) : 0, nowMs)
+  let treatment = EMPTY
+  let holdout = EMPTY
+  let pilot = EMPTY
+  let pilotHoldout = EMPTY
+  const strata = new Map<string, { treatment: number; holdout: number }>()
+  const byVariant = new Map<string, { treatment: GroupOutcome; holdout: GroupOutcome }>()
+  for (const row of cells) {
+    const o = outcomeOf(row)
+    const held = row.grp === 'holdout'
+    if (held) holdout = add(holdout, o)
+    else treatment = add(treatment, o)
+    if (row.pilot === 1) {
+      if (held) pilotHoldout = add(pilotHoldout, o)
+      else pilot = add(pilot, o)
+    }
+    const s = strata.get(row.stratum) ?? { treatment: 0, holdout: 0 }
+    if (held) s.holdout += o.customers
+    else s.treatment += o.customers
+    strata.set(row.stratum, s)
+    if (row.variant !== null) {
+      const v = byVariant.get(row.variant) ?? { treatment: EMPTY, holdout: EMPTY }
+      if (held) v.holdout = add(v.holdout, o)
+      else v.treatment = add(v.treatment, o)
+      byVariant.set(row.variant, v)
+    }
+  }
+  return { treatment, holdout, pilot, pilotHoldout, counterpart, strata, byVariant }
 }
 
 function outcomeOf(row: CellRow): GroupOutcome {
@@ -249,40 +318,15 @@ export async function campaignReport(
 ): Promise<CampaignReport> {
   const campaign = await getCampaign(db, campaignId)
   if (campaign === null) throw notFound(`Campaign "${campaignId}"`, { campaignId })
-  const cells = await readCells(db, campaign, nowMs)
-  let treatment = EMPTY
-  let holdout = EMPTY
-  let pilot = EMPTY
-  let pilotHoldout = EMPTY
-  const strata = new Map<string, { treatment: number; holdout: number }>()
-  const byVariant = new Map<string, { treatment: GroupOutcome; holdout: GroupOutcome }>()
-  for (const row of cells) {
-    const o = outcomeOf(row)
-    const held = row.grp === 'holdout'
-    if (held) holdout = add(holdout, o)
-    else treatment = add(treatment, o)
-    if (row.pilot === 1) {
-      if (held) pilotHoldout = add(pilotHoldout, o)
-      else pilot = add(pilot, o)
-    }
-    const s = strata.get(row.stratum) ?? { treatment: 0, holdout: 0 }
-    if (held) s.holdout += o.customers
-    else s.treatment += o.customers
-    strata.set(row.stratum, s)
-    if (row.variant !== null) {
-      const v = byVariant.get(row.variant) ?? { treatment: EMPTY, holdout: EMPTY }
-      if (held) v.holdout = add(v.holdout, o)
-      else v.treatment = add(v.treatment, o)
-      byVariant.set(row.variant, v)
-    }
-  }
+  const outcomes = await readCampaignOutcomes(db, campaign, nowMs)
+  const { treatment, holdout, pilot, pilotHoldout, strata, byVariant } = outcomes
   const groups: GroupReport[] = [
     groupReport('treatment', 'Treatment (contacted)', treatment),
     groupReport('holdout', 'Holdout (not contacted)', holdout),
   ]
   const hasPilot = campaign.pilot !== null && pilot.customers > 0
-  // Campaigns launched before the holdout's counterpart was recorded have none.
-  const hasCounterpart = hasPilot && pilotHoldout.customers > 0
+  // None for campaigns launched before counterparts were recorded, or a holdout too small.
+  const hasCounterpart = hasPilot && outcomes.counterpart && pilotHoldout.customers > 0
   const rest = subtract(treatment, pilot)
   const restHoldout = subtract(holdout, pilotHoldout)
   if (hasPilot) {
@@ -320,7 +364,7 @@ export async function campaignReport(
     }
   })
   const { sends, deliveries } = await readSends(db, campaign.id)
-  const restDelay = restDelayMs(campaign.pilot)
+  const restDelay = outcomes.counterpart ? restDelayMs(campaign.pilot) : 0
   const lastDue = await db
     .selectFrom('campaign_assignments')
     .select(
@@ -337,10 +381,9 @@ export async function campaignReport(
     attribution: {
       days: campaign.attributionDays,
       closed: last !== null && nowMs >= last + campaign.attributionDays * DAY_MS,
-      basis:
-        campaign.pilot === null
-          ? 'intention to treat: orders within the window after assignment, every assigned customer counted'
-          : 'intention to treat: orders within the window after the customer became due (the pilot and its holdout counterpart at launch, the rest of both arms after the wait), every assigned customer counted',
+      basis: !outcomes.counterpart
+        ? 'intention to treat: orders within the window after assignment, every assigned customer counted'
+        : 'intention to treat: orders within the window after the customer became due (the pilot and its holdout counterpart at launch, the rest of both arms after the wait), every assigned customer counted',
     },
     groups,
     sends,
@@ -355,7 +398,11 @@ export async function campaignReport(
     pilotUplift: hasCounterpart
       ? upliftReport(pilot, pilotHoldout, 'pilot counterpart in the holdout')
       : hasPilot && holdout.customers > 0
-        ? upliftReport(pilot, holdout, 'whole holdout (no pilot counterpart recorded at launch)')
+        ? upliftReport(
+            pilot,
+            holdout,
+            'whole holdout (not like for like: the holdout has no pilot counterpart; windows open at the launch)',
+          )
         : null,
     restUplift:
       hasCounterpart && rest.customers > 0 && restHoldout.customers > 0

@@ -9,7 +9,7 @@ import {
   type Campaign,
 } from './campaign-definition.js'
 import { parseJsonObject } from '../../core/json.js'
-import { isGated, pilotDecisionFor } from './pilot-gate.js'
+import { pilotGate, type PilotGate } from './pilot-gate.js'
 import type {
   CampaignDeps,
   PendingRender,
@@ -32,6 +32,7 @@ import {
   completeJobs,
   DEFAULT_LEASE_MS,
   failJob,
+  postponeJobs,
   type Backoff,
   type Job,
 } from './job-queue.js'
@@ -246,21 +247,16 @@ async function startRound(
     if (!campaigns.has(campaignId)) {
       campaigns.set(campaignId, await getCampaign(deps.store.db, campaignId))
     }
-    let campaign = campaigns.get(campaignId) ?? null
+    const campaign = campaigns.get(campaignId) ?? null
     if (campaign === null) {
       // Deleted campaign: nothing to send.
       await completeJobs(deps.store.db, campaignJobs, nowMs)
       continue
     }
-    if (isGated(campaign.pilot) && campaign.pilotDecision === null) {
-      // Once the rest is due, the pilot decides whether it is sent (once, for every worker).
-      const decision = await pilotDecisionFor(deps.store.db, campaign, nowMs)
-      if (decision !== null) {
-        campaign = { ...campaign, pilotDecision: decision }
-        campaigns.set(campaignId, campaign)
-      }
-    }
-    started.push(await startCampaignBatch(deps, campaign, campaignJobs, prepared, report))
+    const batch = await startCampaignBatch(deps, campaign, campaignJobs, prepared, report)
+    // The pilot's decision, once made, holds for the rest of the run.
+    if (batch.campaign !== campaign) campaigns.set(campaignId, batch.campaign)
+    started.push(batch)
   }
   return started
 }
@@ -271,7 +267,7 @@ async function startRound(
  */
 async function startCampaignBatch(
   deps: CampaignDeps,
-  campaign: Campaign,
+  known: Campaign,
   jobs: readonly Job[],
   prepared: Map<string, PreparedTemplate | string>,
   report: WorkerReport,
@@ -280,23 +276,34 @@ async function startCampaignBatch(
   const nowMs = deps.interact.clock.now()
   const timings = report.timings
   let started = performance.now()
-  const assignments = await readAssignments(db, campaign.id, jobs.map(customerOf))
+  const assignments = await readAssignments(db, known.id, jobs.map(customerOf))
+  // A gated rest waits for its pilot's decision (made once, for every worker): asked for only
+  // when the batch holds some of the rest.
+  let campaign = known
+  let gate: PilotGate | null = null
+  const restClaimed = jobs.some((job) => {
+    const a = assignments.get(customerOf(job))
+    return a !== undefined && a.sendStatus === 'queued' && !a.pilot
+  })
+  if (restClaimed) {
+    gate = await pilotGate(db, known, nowMs)
+    if (gate?.state === 'decided' && known.pilotDecision === null) {
+      campaign = { ...known, pilotDecision: gate.decision }
+    }
+  }
   timings.claimMs += performance.now() - started
   const finished: Job[] = []
   const records: SendRecord[] = []
-  const retry: StartedBatch['retry'] = []
+  const waiting: Job[] = []
   const pending: { job: Job; assignment: AssignmentRow }[] = []
-  const gated = isGated(campaign.pilot)
   for (const job of jobs) {
     const assignment = assignments.get(customerOf(job))
     // Gone (erased, merged into a customer who had their own assignment) or already recorded
     // by a worker that died before acknowledging: nothing left to do.
     if (assignment?.sendStatus !== 'queued') finished.push(job)
-    else if (!gated || assignment.pilot) pending.push({ job, assignment })
-    else if (campaign.pilotDecision === null) {
-      // Not due before the decision; should a clock disagree, it waits for it.
-      retry.push({ job, error: 'waiting for the pilot decision', retryable: true })
-    } else if (campaign.pilotDecision.promoted) pending.push({ job, assignment })
+    else if (gate === null || assignment.pilot) pending.push({ job, assignment })
+    else if (gate.state === 'waiting') waiting.push(job)
+    else if (gate.decision.promoted) pending.push({ job, assignment })
     else {
       records.push({
         customerId: assignment.customerId,
@@ -307,6 +314,10 @@ async function startCampaignBatch(
       })
       finished.push(job)
     }
+  }
+  // The rest before its pilot decided goes back to the queue until then (no attempt spent).
+  if (waiting.length > 0 && gate?.state === 'waiting') {
+    await postponeJobs(db, waiting, gate.until, nowMs)
   }
   const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
   for (const item of pending) {
@@ -352,7 +363,7 @@ async function startCampaignBatch(
       groups.push({ items, offers: new Map(), pending: null, error: describeError(error) })
     }
   }
-  return { campaign, jobs, finished, records, retry, groups }
+  return { campaign, jobs, finished, records, retry: [], groups }
 }
 
 const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId

@@ -174,6 +174,48 @@ export async function completeJobs(
   return done
 }
 
+/**
+ * Hands claimed jobs back to the queue until `runAfter`, the claim not counted as an attempt:
+ * for work that is not ready (a piloted campaign's rest before its pilot decided), which is not
+ * a failure and must not use up retries. Only the worker holding a job's lease may. Returns
+ * how many went back.
+ */
+export async function postponeJobs(
+  db: Kysely<Database>,
+  jobs: readonly Job[],
+  runAfter: number,
+  nowMs: number,
+): Promise<number> {
+  let postponed = 0
+  const byWorker = new Map<string, string[]>()
+  for (const job of jobs) {
+    if (job.lockedBy === null) continue
+    const ids = byWorker.get(job.lockedBy) ?? []
+    ids.push(job.id)
+    byWorker.set(job.lockedBy, ids)
+  }
+  for (const [worker, ids] of byWorker) {
+    for (let start = 0; start < ids.length; start += 1000) {
+      const result = await db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          locked_by: null,
+          locked_until: null,
+          attempts: eb('attempts', '-', 1),
+          run_after: runAfter,
+          updated_at: nowMs,
+        }))
+        .where('id', 'in', ids.slice(start, start + 1000))
+        .where('status', '=', 'running')
+        .where('locked_by', '=', worker)
+        .executeTakeFirst()
+      postponed += Number(result.numUpdatedRows)
+    }
+  }
+  return postponed
+}
+
 export interface FailOptions {
   /** False for failures retrying cannot cure (bad payload): the job fails at once. */
   readonly retryable: boolean

@@ -171,14 +171,15 @@ export async function launchCampaign(
   }
   if (isGated(campaign.pilot)) {
     const counterpart = pilot.size - pilotSent
-    if (pilotSent === 0 || counterpart === 0) {
+    const rest = treated.length - pilotSent
+    if (pilotSent === 0 || counterpart === 0 || rest === 0) {
       return err({
         type: 'invalid_campaign',
         problems: [
           {
             path: 'pilot.promoteIf',
             code: 'no_pilot_comparison',
-            message: `promoteIf ${campaign.pilot.promoteIf} compares the pilot with its counterpart in the holdout, but ${pilotSent} treated and ${counterpart} held-out customers fall in the pilot (share ${campaign.pilot.share} of ${treated.length} treated and ${assigned.length - treated.length} held out); raise pilot.share or holdoutShare, or widen the audience`,
+            message: `promoteIf ${campaign.pilot.promoteIf} compares the pilot with its counterpart in the holdout to decide on the rest, but ${pilotSent} treated and ${counterpart} held-out customers fall in the pilot, leaving ${rest} for the rest (share ${campaign.pilot.share} of ${treated.length} treated and ${assigned.length - treated.length} held out); change pilot.share or holdoutShare, or widen the audience`,
           },
         ],
       })

@@ -8,12 +8,13 @@ import { getCampaign } from './campaigns.repository.js'
 import { runCampaignWorker } from './campaign-worker.js'
 import { createCampaign, launchCampaign } from './launch-campaign.js'
 import { recordInteraction } from '../recommend/recommend.repository.js'
-import { decidePilot } from './pilot-gate.js'
+import { decidePilot, pilotGate } from './pilot-gate.js'
 
 const HOUR = 3_600_000
 
 describe('the pilot gate (pure)', () => {
   const counts = { pilotCustomers: 10, counterpartCustomers: 10 }
+  const at = (decidedAt: number) => ({ decidedAt, judgedAt: decidedAt })
   const outcome = (conversions: number) => ({
     customers: 10,
     conversions,
@@ -27,15 +28,15 @@ describe('the pilot gate (pure)', () => {
     PilotSchema.parse({ share: 0.2, waitHours: 24, promoteIf, promoteOn })
 
   it('better: sends the rest only when the interval lies above zero', () => {
-    expect(decidePilot(pilot('better'), better, counts, 1).promoted).toBe(true)
-    expect(decidePilot(pilot('better'), even, counts, 1).promoted).toBe(false)
-    expect(decidePilot(pilot('better'), worse, counts, 1).promoted).toBe(false)
+    expect(decidePilot(pilot('better'), better, counts, at(1)).promoted).toBe(true)
+    expect(decidePilot(pilot('better'), even, counts, at(1)).promoted).toBe(false)
+    expect(decidePilot(pilot('better'), worse, counts, at(1)).promoted).toBe(false)
   })
 
   it('not-worse: holds the rest back only when the interval lies below zero', () => {
-    expect(decidePilot(pilot('not-worse'), better, counts, 1).promoted).toBe(true)
-    expect(decidePilot(pilot('not-worse'), even, counts, 1).promoted).toBe(true)
-    const stopped = decidePilot(pilot('not-worse', 'revenue'), worse, counts, 7)
+    expect(decidePilot(pilot('not-worse'), better, counts, at(1)).promoted).toBe(true)
+    expect(decidePilot(pilot('not-worse'), even, counts, at(1)).promoted).toBe(true)
+    const stopped = decidePilot(pilot('not-worse', 'revenue'), worse, counts, at(7))
     expect(stopped).toMatchObject({
       promoted: false,
       rule: 'not-worse',
@@ -50,12 +51,12 @@ describe('the pilot gate (pure)', () => {
   })
 
   it('an uplift that cannot be estimated is no evidence: better stops, not-worse sends', () => {
-    expect(decidePilot(pilot('better'), null, counts, 1)).toMatchObject({
+    expect(decidePilot(pilot('better'), null, counts, at(1))).toMatchObject({
       promoted: false,
       estimate: null,
     })
-    expect(decidePilot(pilot('not-worse'), null, counts, 1).promoted).toBe(true)
-    expect(decidePilot(pilot('not-worse'), null, counts, 1).reason).toMatch(/not known/)
+    expect(decidePilot(pilot('not-worse'), null, counts, at(1)).promoted).toBe(true)
+    expect(decidePilot(pilot('not-worse'), null, counts, at(1)).reason).toMatch(/not known/)
   })
 })
 
@@ -206,7 +207,7 @@ describeEachEngine('a gated pilot', (current) => {
         topic: 'news',
         templateName: 'hello',
         holdoutShare: 0,
-        pilot: { share: 0.2, promoteIf: 'better' },
+        pilot: { share: 0.2, waitHours: 24, promoteIf: 'better' },
       },
       f.clock.now(),
     )
@@ -223,7 +224,7 @@ describeEachEngine('a gated pilot', (current) => {
         channel: 'in_app',
         topic: 'news',
         templateName: 'hello',
-        pilot: { share: 0.2, promoteIf: 'not-worse' },
+        pilot: { share: 0.2, waitHours: 24, promoteIf: 'not-worse' },
       },
       f.clock.now(),
     )
@@ -234,6 +235,97 @@ describeEachEngine('a gated pilot', (current) => {
       error: { type: 'invalid_campaign', problems: [{ code: 'no_pilot_comparison' }] },
     })
     expect((await getCampaign(current().db, tiny.value.id))?.status).toBe('draft')
+    // No wait to judge, or a pilot with nothing left to decide on.
+    const gate = (pilot: Record<string, unknown>, holdoutShare = 0.1) =>
+      createCampaign(
+        f.deps,
+        {
+          name: 'Gate',
+          strategy: 'mass',
+          channel: 'in_app',
+          topic: 'news',
+          templateName: 'hello',
+          holdoutShare,
+          pilot,
+        },
+        f.clock.now(),
+      )
+    const noWait = await gate({ share: 0.5, promoteIf: 'better' })
+    expect(!noWait.ok && noWait.error.problems.map((p) => p.path)).toEqual(['pilot.waitHours'])
+    const everyone = await gate({ share: 1, waitHours: 24, promoteIf: 'better' })
+    expect(!everyone.ok && everyone.error.problems.map((p) => p.path)).toEqual(['pilot.promoteIf'])
+    // 12 customers, half held out; a 95 % pilot takes round(5.7) = 6 of the 6 treated.
+    const noRest = await gate({ share: 0.95, waitHours: 24, promoteIf: 'not-worse' }, 0.5)
+    if (!noRest.ok) throw new Error(JSON.stringify(noRest.error))
+    expect(await launchCampaign(f.deps, noRest.value.id, f.clock.now())).toMatchObject({
+      ok: false,
+      error: { problems: [{ code: 'no_pilot_comparison', message: /leaving 0 for the rest/ }] },
+    })
     expect(await current().db.selectFrom('jobs').selectAll().execute()).toHaveLength(0)
+  })
+
+  it('a backlog that sends the pilot late pushes the decision back, no attempt spent', async () => {
+    const f = campaignFixture(current())
+    const { campaignId, launchedAt, users } = await gated(f, 'not-worse', 'revenue')
+    // No worker ran during the wait: pilot and rest are claimed together, a day late.
+    const late = launchedAt + 72 * HOUR
+    f.clock.set(late)
+    const round = await runCampaignWorker(f.deps, { workerId: 'w1' })
+    expect(round).toMatchObject({ claimed: 20, sent: 10, skipped: 0, failed: 0 })
+    const restJobs = await current()
+      .db.selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .execute()
+    expect(restJobs).toHaveLength(10)
+    for (const job of restJobs) {
+      expect(job).toMatchObject({ attempts: 0, locked_by: null, run_after: late + 48 * HOUR })
+    }
+    expect((await getCampaign(current().db, campaignId))?.pilotDecision).toBeNull()
+    // An hour before the pilot's wait ends, nothing is due.
+    f.clock.set(late + 47 * HOUR)
+    expect(await runCampaignWorker(f.deps, { workerId: 'w2' })).toMatchObject({ claimed: 0 })
+    // The counterpart spends more than the pilot (which buys nothing) during the wait.
+    await ingestEvents(
+      { store: current(), clock: f.clock },
+      users('holdout', 1).map((userId, i) => ({
+        type: 'track' as const,
+        userId,
+        event: 'Order Completed',
+        messageId: `order-${userId}`,
+        timestamp: new Date(late + 5 * HOUR).toISOString(),
+        properties: { order_id: `o-${userId}`, total: 30 + 10 * i, currency: 'EUR' },
+      })),
+    )
+    f.clock.set(late + 48 * HOUR)
+    expect(await runCampaignWorker(f.deps, { workerId: 'w2' })).toMatchObject({
+      claimed: 10,
+      sent: 0,
+      skipped: 10,
+    })
+    const decision = (await getCampaign(current().db, campaignId))?.pilotDecision
+    expect(decision).toMatchObject({
+      promoted: false,
+      metric: 'revenue',
+      judgedAt: late + 48 * HOUR,
+      estimate: -(30 + 10 * 4.5),
+    })
+    expect(decision?.high).toBeLessThan(0)
+  })
+
+  it('the first decision stands: a worker that decides later on other figures is refused', async () => {
+    const f = campaignFixture(current())
+    const { campaignId, launchedAt, users } = await gated(f, 'better')
+    await runCampaignWorker(f.deps, { workerId: 'w1' })
+    await buy(f, users('treatment', 1), launchedAt + 5 * HOUR)
+    // Read before anyone decided: this worker's view has no decision.
+    const stale = (await getCampaign(current().db, campaignId))!
+    f.clock.set(launchedAt + 48 * HOUR)
+    const first = await pilotGate(current().db, stale, f.clock.now())
+    expect(first).toMatchObject({ state: 'decided', decision: { promoted: true } })
+    // Had it judged now, the counterpart's orders would stop the rest; the stored one wins.
+    await buy(f, users('holdout', 1), launchedAt + 6 * HOUR)
+    const second = await pilotGate(current().db, stale, f.clock.now() + HOUR)
+    expect(second).toEqual(first)
   })
 })

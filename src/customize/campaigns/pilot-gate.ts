@@ -9,7 +9,7 @@ import {
   type PilotDecision,
 } from './campaign-definition.js'
 import {
-  campaignReport,
+  readCampaignOutcomes,
   upliftReport,
   type ReportInterval,
   type UpliftReport,
@@ -46,7 +46,7 @@ export function decidePilot(
   pilot: PilotConfig,
   uplift: UpliftReport | null,
   counts: { readonly pilotCustomers: number; readonly counterpartCustomers: number },
-  decidedAt: number,
+  at: { readonly decidedAt: number; readonly judgedAt: number },
 ): PilotDecision {
   const metric = pilot.promoteOn
   const interval: ReportInterval | null =
@@ -75,7 +75,8 @@ export function decidePilot(
     promoted,
     rule: pilot.promoteIf,
     metric,
-    decidedAt,
+    decidedAt: at.decidedAt,
+    judgedAt: at.judgedAt,
     estimate,
     low,
     high,
@@ -85,41 +86,72 @@ export function decidePilot(
   }
 }
 
+/** Where a gated campaign's rest stands: decided, or to wait (its jobs back to the queue). */
+export type PilotGate =
+  | { readonly state: 'decided'; readonly decision: PilotDecision }
+  | { readonly state: 'waiting'; readonly until: number; readonly why: string }
+
 /**
- * The decision on a gated campaign's rest: the stored one, or, the first time it is asked for
- * once the rest is due, the pilot's uplift over its holdout counterpart on the orders placed
- * up to the end of the wait (the same figures the report shows), stored with a conditional
- * write so that concurrent workers all follow the first decision. Null while the rest is not
- * due yet, and for campaigns without a gate.
+ * The gate of a campaign's rest: the stored decision, or when to look again, or (the first
+ * time it is asked for once the pilot has had its wait) the decision, stored with a conditional
+ * write so that concurrent and restarted workers all follow the first one. Null for campaigns
+ * without a gate.
+ *
+ * The pilot has had its wait once every pilot send is recorded and `waitHours` have passed
+ * since the last of them (and since the rest was due): a backlog that sends the pilot late
+ * pushes the decision back instead of judging a pilot nobody has received. The pilot is then
+ * compared with its counterpart on everything from the launch to that moment, the same window
+ * for both arms.
  */
-export async function pilotDecisionFor(
+export async function pilotGate(
   db: Kysely<Database>,
   campaign: Campaign,
   nowMs: number,
-): Promise<PilotDecision | null> {
+): Promise<PilotGate | null> {
   if (!isGated(campaign.pilot) || campaign.launchedAt === null) return null
-  if (campaign.pilotDecision !== null) return campaign.pilotDecision
-  const restDue = campaign.launchedAt + restDelayMs(campaign.pilot)
-  if (nowMs < restDue) return null
-  let uplift: UpliftReport | null
-  let counts: { pilotCustomers: number; counterpartCustomers: number }
-  if (campaign.pilot.promoteOn === 'feedback') {
-    const { pilot, counterpart } = await readPilotFeedback(db, campaign.id, {
-      from: campaign.launchedAt,
-      to: restDue,
-    })
-    counts = { pilotCustomers: pilot.customers, counterpartCustomers: counterpart.customers }
-    uplift =
-      pilot.customers > 0 && counterpart.customers > 0
-        ? upliftReport(pilot, counterpart, 'pilot counterpart in the holdout')
-        : null
-  } else {
-    const report = await campaignReport(db, campaign.id, restDue)
-    const count = (key: string): number => report.groups.find((g) => g.key === key)?.customers ?? 0
-    counts = { pilotCustomers: count('pilot'), counterpartCustomers: count('pilot:holdout') }
-    uplift = report.pilotUplift
+  if (campaign.pilotDecision !== null) {
+    return { state: 'decided', decision: campaign.pilotDecision }
   }
-  const decision = decidePilot(campaign.pilot, uplift, counts, nowMs)
+  const waitMs = restDelayMs(campaign.pilot)
+  const restDue = campaign.launchedAt + waitMs
+  const progress = await db
+    .selectFrom('campaign_assignments')
+    .select((eb) => [
+      eb.fn
+        .sum<number | string | null>(sql`CASE WHEN send_status = 'queued' THEN 1 ELSE 0 END`)
+        .as('queued'),
+      sql<number | string | null>`MAX(sent_at)`.as('last_sent'),
+    ])
+    .where('campaign_id', '=', campaign.id)
+    .where('grp', '=', 'treatment')
+    .where('pilot', '=', 1)
+    .executeTakeFirst()
+  if (Number(progress?.queued ?? 0) > 0) {
+    // Not all of the pilot is out: it needs its whole wait after the last send, at the least.
+    return {
+      state: 'waiting',
+      until: Math.max(restDue, nowMs + waitMs),
+      why: 'the pilot is still being sent',
+    }
+  }
+  const lastSent = progress?.last_sent == null ? campaign.launchedAt : Number(progress.last_sent)
+  const judgedAt = Math.max(restDue, lastSent + waitMs)
+  if (nowMs < judgedAt) return { state: 'waiting', until: judgedAt, why: 'the pilot is waiting' }
+
+  const { pilot, counterpart } =
+    campaign.pilot.promoteOn === 'feedback'
+      ? await readPilotFeedback(db, campaign.id, { from: campaign.launchedAt, to: judgedAt })
+      : await readCampaignOutcomes(db, campaign, judgedAt).then((o) => ({
+          pilot: o.pilot,
+          counterpart: o.pilotHoldout,
+        }))
+  const counts = { pilotCustomers: pilot.customers, counterpartCustomers: counterpart.customers }
+  // Only like for like: without a counterpart (erased, merged away) the uplift is not known.
+  const uplift: UpliftReport | null =
+    pilot.customers > 0 && counterpart.customers > 0
+      ? upliftReport(pilot, counterpart, 'pilot counterpart in the holdout')
+      : null
+  const decision = decidePilot(campaign.pilot, uplift, counts, { decidedAt: nowMs, judgedAt })
   await db
     .updateTable('campaigns')
     .set({ pilot_decision: JSON.stringify(decision), updated_at: nowMs })
@@ -131,9 +163,13 @@ export async function pilotDecisionFor(
     .select('pilot_decision')
     .where('id', '=', campaign.id)
     .executeTakeFirst()
-  return stored?.pilot_decision == null
-    ? decision
-    : PilotDecisionSchema.parse(parseJsonObject(stored.pilot_decision))
+  return {
+    state: 'decided',
+    decision:
+      stored?.pilot_decision == null
+        ? decision
+        : PilotDecisionSchema.parse(parseJsonObject(stored.pilot_decision)),
+  }
 }
 
 interface FeedbackRow {

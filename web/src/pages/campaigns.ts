@@ -35,6 +35,17 @@ function audience(c: Campaign): string {
   return c.templateName === null ? segment : `${segment} · ${c.templateName}`
 }
 
+/** The pilot in words: its share, its wait and what the rest waits on. */
+function pilotText(c: Campaign): string | null {
+  const p = c.pilot
+  if (p === null) return null
+  const gate =
+    p.promoteIf === 'always'
+      ? 'the rest follows whatever the pilot does'
+      : `the rest is sent ${p.promoteIf === 'better' ? 'only if the pilot does significantly better' : 'unless the pilot does significantly worse'} on ${p.promoteOn} than its holdout counterpart`
+  return `Pilot: the most active ${formatPercent(p.share)} first, the rest ${p.waitHours} h later; ${gate}.`
+}
+
 /** Campaigns newest first, with strategy, channel/topic, status and audience; pick some to compare. */
 export function CampaignsPage(): VNode {
   const [list] = useApi<{ campaigns: readonly Campaign[] }>('/v1/campaigns?limit=200')
@@ -173,6 +184,7 @@ function ReportView(props: { readonly report: CampaignReport }): VNode {
       <span class=${`status status-${c.status}`}>${c.status}</span>
       · ${audience(c)}
     </p>
+    ${pilotText(c) === null ? null : html`<p id="pilot-gate">${pilotText(c)}</p>`}
     ${
       c.pilotDecision === null
         ? null
