@@ -80,7 +80,10 @@ export const PilotDecisionSchema = z
     decidedAt: z.number().describe('epoch ms'),
     judgedAt: z
       .number()
-      .describe('epoch ms: the end of the window judged (from the launch, for both arms)'),
+      .optional()
+      .describe(
+        'epoch ms: the end of the window judged (from the launch, for both arms), when the rest became due',
+      ),
     estimate: z.number().nullable().describe('the uplift the rule looked at; null: not known'),
     low: z.number().nullable(),
     high: z.number().nullable(),
@@ -91,6 +94,11 @@ export const PilotDecisionSchema = z
   .meta({ id: 'PilotDecision' })
 export type PilotDecision = z.infer<typeof PilotDecisionSchema>
 
+/** Whether the rest of this campaign waits on a decision from its pilot. */
+export function isGated(pilot: PilotConfig | null): pilot is PilotConfig {
+  return pilot !== null && pilot.promoteIf !== 'always' && pilot.share < 1
+}
+
 /**
  * How long after the launch the rest of a campaign (everyone outside the pilot, treated or held
  * out) becomes due, and so when its attribution window opens: the pilot's wait, at least a
@@ -98,6 +106,19 @@ export type PilotDecision = z.infer<typeof PilotDecisionSchema>
  */
 export function restDelayMs(pilot: PilotConfig | null): number {
   return pilot === null ? 0 : Math.max(1, Math.round(pilot.waitHours * 3_600_000))
+}
+
+/**
+ * How long after the launch the rest's attribution windows open, for both arms: when its gated
+ * pilot was judged (the rest goes out then, or never), else when it was due.
+ */
+export function restOpensAfterMs(
+  campaign: Pick<Campaign, 'pilot' | 'pilotDecision' | 'launchedAt'>,
+): number {
+  const due = restDelayMs(campaign.pilot)
+  const decision = campaign.pilotDecision
+  if (decision === null || campaign.launchedAt === null) return due
+  return Math.max(due, (decision.judgedAt ?? decision.decidedAt) - campaign.launchedAt)
 }
 
 /** A campaign as asked for (API body, CLI file); strategy decides which fields it needs. */

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { DAY_MS } from '../../core/clock.js'
 import { notFound } from '../../core/errors.js'
 import type { Database } from '../../store/database.js'
-import { restDelayMs, type Campaign, type CampaignStrategy } from './campaign-definition.js'
+import { restOpensAfterMs, type Campaign, type CampaignStrategy } from './campaign-definition.js'
 import { getCampaign } from './campaigns.repository.js'
 import { normalQuantile, studentTQuantile } from '../../numeric/quantiles.js'
 import {
@@ -260,7 +260,7 @@ export async function readCampaignOutcomes(
   nowMs: number,
 ): Promise<CampaignOutcomes> {
   const counterpart = campaign.pilot !== null && (await hasCounterpartRows(db, campaign.id))
-  const cells = await readCells(db, campaign, counterpart ? restDelayMs(campaign.pilot) : 0, nowMs)
+  const cells = await readCells(db, campaign, counterpart ? restOpensAfterMs(campaign) : 0, nowMs)
   let treatment = EMPTY
   let holdout = EMPTY
   let pilot = EMPTY
@@ -364,7 +364,7 @@ export async function campaignReport(
     }
   })
   const { sends, deliveries } = await readSends(db, campaign.id)
-  const restDelay = outcomes.counterpart ? restDelayMs(campaign.pilot) : 0
+  const restDelay = outcomes.counterpart ? restOpensAfterMs(campaign) : 0
   const lastDue = await db
     .selectFrom('campaign_assignments')
     .select(

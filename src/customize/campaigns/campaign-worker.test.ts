@@ -111,6 +111,62 @@ describeEachEngine('campaign launch and worker', (current) => {
     expect((await getCampaign(f.deps.store.db, campaign.id))?.status).toBe('sent')
   })
 
+  it('records sends whose jobs died with their leases: sent if the message went out, else failed', async () => {
+    const { f, ids, campaign } = await launched({ ...mass, holdoutShare: 0 }, 2)
+    // Worker after worker takes both jobs and hangs; the first had sent its message.
+    await sendMessages(f.deps.interact, [
+      {
+        identity: ids[0]!,
+        channel: 'in_app',
+        kind: 'marketing',
+        topic: 'news',
+        subject: 'Hi',
+        body: 'hello',
+        idempotencyKey: `campaign:${campaign.id}:${ids[0]!}`,
+      },
+    ])
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await claimJobs(f.deps.store, {
+        queue: CAMPAIGN_QUEUE,
+        workerId: `hung-${attempt}`,
+        limit: 2,
+        leaseMs: 1000,
+        nowMs: f.clock.now(),
+      })
+      f.clock.advance(2000)
+    }
+    expect(await runCampaignWorker(f.deps, { workerId: 'w' })).toMatchObject({ claimed: 0 })
+    const rows = await f.deps.store.db
+      .selectFrom('campaign_assignments')
+      .select(['customer_id', 'send_status', 'send_reason', 'message_id'])
+      .orderBy('customer_id')
+      .execute()
+    const message = await f.deps.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('customer_id', '=', ids[0]!)
+      .executeTakeFirstOrThrow()
+    expect(new Map(rows.map((r) => [r.customer_id, r]))).toEqual(
+      new Map([
+        [
+          ids[0]!,
+          { customer_id: ids[0], send_status: 'sent', send_reason: null, message_id: message.id },
+        ],
+        [
+          ids[1]!,
+          {
+            customer_id: ids[1],
+            send_status: 'failed',
+            send_reason: 'dead: lease expired on the last attempt',
+            message_id: null,
+          },
+        ],
+      ]),
+    )
+    expect(await countJobs(f.deps.store.db, CAMPAIGN_QUEUE)).toMatchObject({ dead: 2 })
+    expect((await getCampaign(f.deps.store.db, campaign.id))?.status).toBe('sent')
+  })
+
   it('retries a send that failed on the way, with backoff, and fails it after the last attempt', async () => {
     const { f, ids } = await launched({ ...mass, holdoutShare: 0 }, 2)
     const failing = new Map<string, number>([

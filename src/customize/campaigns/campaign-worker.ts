@@ -1,15 +1,11 @@
+import type { Kysely } from 'kysely'
 import { DAY_MS } from '../../core/clock.js'
+import type { Database } from '../../store/database.js'
 import { InfrastructureError } from '../../core/errors.js'
 import type { SendError, SendOutcome } from '../../interact/send-request.js'
 import type { Result } from '../../core/result.js'
-import {
-  campaignMessageKey,
-  PilotSchema,
-  restDelayMs,
-  type Campaign,
-} from './campaign-definition.js'
-import { parseJsonObject } from '../../core/json.js'
-import { pilotGate, type PilotGate } from './pilot-gate.js'
+import { campaignMessageKey, restOpensAfterMs, type Campaign } from './campaign-definition.js'
+import { pilotGate, postponeRest, type PilotGate } from './pilot-gate.js'
 import type {
   CampaignDeps,
   PendingRender,
@@ -167,11 +163,16 @@ export async function runCampaignWorker(
   // One round in flight: while a round's messages render (on the render thread), the next
   // round is claimed and read, then the round before is sent and recorded.
   let inFlight: StartedBatch[] = []
+  // Campaigns some of whose sends died with their leases: sent once nothing else waits.
+  const deadCampaigns = new Set<string>()
   for (;;) {
     const room = options.maxJobs === undefined ? batchSize : options.maxJobs - report.claimed
     let started: StartedBatch[] | null
     try {
-      started = room > 0 ? await startRound(deps, room, campaigns, prepared, report, options) : null
+      started =
+        room > 0
+          ? await startRound(deps, room, campaigns, prepared, report, options, deadCampaigns)
+          : null
     } catch (error) {
       // The round in flight is sent and recorded all the same; the failure then surfaces.
       for (const batch of inFlight) await finishBatch(deps, batch, report, options)
@@ -182,8 +183,65 @@ export async function runCampaignWorker(
     if (started === null) break
     inFlight = started
   }
+  for (const id of deadCampaigns) {
+    if ((await countQueued(deps.store.db, id)) === 0) {
+      await moveCampaignStatus(deps.store.db, id, ['running'], 'sent', deps.interact.clock.now())
+    }
+  }
   await completeCampaigns(deps, deps.interact.clock.now())
   return report
+}
+
+/**
+ * Records the assignments of send jobs that died because their lease ran out on the last
+ * attempt (a worker crashed or hung each time): sent, when a message under the send's key
+ * exists (the worker died after sending), else failed. Without this they would stay queued,
+ * and the campaign (and a gated rest waiting for its pilot) with them.
+ */
+async function recordDeadSends(
+  deps: CampaignDeps,
+  trx: Kysely<Database>,
+  dead: readonly Job[],
+  nowMs: number,
+  deadCampaigns: Set<string>,
+): Promise<void> {
+  const byCampaign = new Map<string, string[]>()
+  for (const job of dead) {
+    if (!isCampaignPayload(job.payload)) continue
+    const ids = byCampaign.get(job.payload.campaignId) ?? []
+    ids.push(job.payload.customerId)
+    byCampaign.set(job.payload.campaignId, ids)
+  }
+  for (const [campaignId, customerIds] of byCampaign) {
+    const keys = customerIds.map((id) => campaignMessageKey(campaignId, id))
+    const sent = new Map<string, string>()
+    for (let start = 0; start < keys.length; start += 500) {
+      const rows = await trx
+        .selectFrom('messages')
+        .select(['customer_id', 'id'])
+        .where('customer_id', 'in', customerIds.slice(start, start + 500))
+        .where('idempotency_key', 'in', keys.slice(start, start + 500))
+        .execute()
+      for (const r of rows) sent.set(r.customer_id, r.id)
+    }
+    await recordSends(
+      { db: trx, capabilities: deps.store.capabilities },
+      campaignId,
+      customerIds.map((customerId) => {
+        const messageId = sent.get(customerId) ?? null
+        return messageId === null
+          ? {
+              customerId,
+              status: 'failed' as const,
+              reason: 'dead: lease expired on the last attempt',
+              messageId,
+              at: nowMs,
+            }
+          : { customerId, status: 'sent' as const, reason: null, messageId, at: nowMs }
+      }),
+    )
+    deadCampaigns.add(campaignId)
+  }
 }
 
 /** A campaign's share of a round: jobs done already, and the sends whose messages render. */
@@ -213,6 +271,7 @@ async function startRound(
   prepared: Map<string, PreparedTemplate | string>,
   report: WorkerReport,
   options: WorkerOptions,
+  deadCampaigns: Set<string>,
 ): Promise<StartedBatch[] | null> {
   const nowMs = deps.interact.clock.now()
   const claimStarted = performance.now()
@@ -222,6 +281,7 @@ async function startRound(
     limit: Math.min(options.batchSize ?? DEFAULT_WORKER_BATCH, room),
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     nowMs,
+    onDead: (trx, dead) => recordDeadSends(deps, trx, dead, nowMs, deadCampaigns),
   })
   report.timings.claimMs += performance.now() - claimStarted
   if (jobs.length === 0) return null
@@ -277,6 +337,7 @@ async function startCampaignBatch(
   const timings = report.timings
   let started = performance.now()
   const assignments = await readAssignments(db, known.id, jobs.map(customerOf))
+  await followMerges(db, known.id, jobs.map(customerOf), assignments)
   // A gated rest waits for its pilot's decision (made once, for every worker): asked for only
   // when the batch holds some of the rest.
   let campaign = known
@@ -296,12 +357,17 @@ async function startCampaignBatch(
   const records: SendRecord[] = []
   const waiting: Job[] = []
   const pending: { job: Job; assignment: AssignmentRow }[] = []
+  const taken = new Set<string>()
   for (const job of jobs) {
     const assignment = assignments.get(customerOf(job))
-    // Gone (erased, merged into a customer who had their own assignment) or already recorded
-    // by a worker that died before acknowledging: nothing left to do.
-    if (assignment?.sendStatus !== 'queued') finished.push(job)
-    else if (gate === null || assignment.pilot) pending.push({ job, assignment })
+    // Gone (erased), already recorded by a worker that died before acknowledging, or the
+    // customer's other job in this batch (one merged into the other): nothing left to do.
+    if (assignment?.sendStatus !== 'queued' || taken.has(assignment.customerId)) {
+      finished.push(job)
+      continue
+    }
+    taken.add(assignment.customerId)
+    if (gate === null || assignment.pilot) pending.push({ job, assignment })
     else if (gate.state === 'waiting') waiting.push(job)
     else if (gate.decision.promoted) pending.push({ job, assignment })
     else {
@@ -317,7 +383,9 @@ async function startCampaignBatch(
   }
   // The rest before its pilot decided goes back to the queue until then (no attempt spent).
   if (waiting.length > 0 && gate?.state === 'waiting') {
-    await postponeJobs(db, waiting, gate.until, nowMs)
+    await postponeJobs(db, waiting, gate, nowMs)
+    // And the rest not claimed yet, so it is not claimed and handed back batch by batch.
+    await postponeRest(db, campaign.id, gate, nowMs)
   }
   const byTemplate = new Map<string, { job: Job; assignment: AssignmentRow }[]>()
   for (const item of pending) {
@@ -367,6 +435,43 @@ async function startCampaignBatch(
 }
 
 const customerOf = (job: Job): string => (job.payload as CampaignJobPayload).customerId
+
+/**
+ * Jobs name the customer as launched. One merged into another since then has no assignment of
+ * their own any more: the survivor's (moved to them, or their own) stands in, so the send goes
+ * to the customer they became, under the survivor's key (a survivor with a job of their own
+ * gets one message all the same). Follows merges of merges.
+ */
+async function followMerges(
+  db: Kysely<Database>,
+  campaignId: string,
+  customerIds: readonly string[],
+  assignments: Map<string, AssignmentRow>,
+): Promise<void> {
+  let missing = customerIds.filter((id) => !assignments.has(id))
+  const origin = new Map(missing.map((id) => [id, id]))
+  for (let hop = 0; hop < 8 && missing.length > 0; hop++) {
+    const merges = await db
+      .selectFrom('merges')
+      .select(['merged_customer_id', 'customer_id'])
+      .where('merged_customer_id', 'in', missing)
+      .execute()
+    if (merges.length === 0) return
+    const next = new Map<string, string>()
+    for (const m of merges) {
+      const from = origin.get(m.merged_customer_id)
+      if (from !== undefined) next.set(m.customer_id, from)
+    }
+    const found = await readAssignments(db, campaignId, [...next.keys()])
+    for (const [survivor, from] of next) {
+      const assignment = found.get(survivor)
+      if (assignment !== undefined) assignments.set(from, assignment)
+    }
+    missing = [...next.keys()].filter((id) => !found.has(id))
+    origin.clear()
+    for (const id of missing) origin.set(id, next.get(id)!)
+  }
+}
 
 /**
  * The rest of a campaign's batch: waits for its messages, sends them (one sendMessages call per
@@ -539,17 +644,13 @@ export async function completeCampaigns(
   nowMs: number,
 ): Promise<number> {
   const db = deps.store.db
-  const sent = await db
-    .selectFrom('campaigns')
-    .select(['id', 'launched_at', 'attribution_days', 'pilot'])
-    .where('status', '=', 'sent')
-    .execute()
+  const sent = await db.selectFrom('campaigns').select('id').where('status', '=', 'sent').execute()
   let completed = 0
-  for (const c of sent) {
-    if (c.launched_at === null) continue
-    // The rest of a piloted campaign is attributed from the end of the pilot's wait.
-    const pilot = c.pilot === null ? null : PilotSchema.parse(parseJsonObject(c.pilot))
-    if (nowMs < c.launched_at + restDelayMs(pilot) + c.attribution_days * DAY_MS) continue
+  for (const { id } of sent) {
+    const c = await getCampaign(db, id)
+    if (c?.launchedAt == null) continue
+    // The rest of a piloted campaign is attributed from when it became due (or was judged).
+    if (nowMs < c.launchedAt + restOpensAfterMs(c) + c.attributionDays * DAY_MS) continue
     if (await moveCampaignStatus(db, c.id, ['sent'], 'completed', nowMs, { completedAt: nowMs })) {
       completed++
     }

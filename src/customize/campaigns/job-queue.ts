@@ -93,6 +93,11 @@ export interface ClaimOptions {
   /** How long the claim holds; after it the job may be taken again (a crashed worker). */
   readonly leaseMs: number
   readonly nowMs: number
+  /**
+   * Called in the claim's transaction with the jobs this claim marked dead (their lease ran out
+   * on their last attempt), so their owner can record what became of them.
+   */
+  readonly onDead?: (db: Kysely<Database>, jobs: readonly Job[]) => Promise<void>
 }
 
 /**
@@ -112,10 +117,15 @@ export async function claimJobs(store: QueueStore, options: ClaimOptions): Promi
   const { queue, workerId, limit, leaseMs, nowMs } = options
   if (!(limit >= 1)) throw new Error(`claim limit must be at least 1, got ${limit}`)
   const rows = await store.capabilities.claimTransaction(store.db, async (trx) => {
-    await sql`UPDATE jobs SET status = 'dead', locked_by = NULL, locked_until = NULL,
+    const dead = await sql<Selectable<JobsTable>>`UPDATE jobs SET status = 'dead',
+        locked_by = NULL, locked_until = NULL,
         last_error = ${'lease expired on the last attempt'}, updated_at = ${nowMs}
       WHERE queue = ${queue} AND status = 'running' AND locked_until < ${nowMs}
-        AND attempts >= max_attempts`.execute(trx)
+        AND attempts >= max_attempts
+      RETURNING *`.execute(trx)
+    if (dead.rows.length > 0 && options.onDead !== undefined) {
+      await options.onDead(trx, dead.rows.map(toJob))
+    }
     const claimed = await sql<Selectable<JobsTable>>`UPDATE jobs SET status = 'running',
         locked_by = ${workerId}, locked_until = ${nowMs + leaseMs}, attempts = attempts + 1,
         updated_at = ${nowMs}
@@ -175,7 +185,8 @@ export async function completeJobs(
 }
 
 /**
- * Hands claimed jobs back to the queue until `runAfter`, the claim not counted as an attempt:
+ * Hands claimed jobs back to the queue until `wait.until`, the claim not counted as an attempt
+ * (`wait.why` kept as the last error, for operators):
  * for work that is not ready (a piloted campaign's rest before its pilot decided), which is not
  * a failure and must not use up retries. Only the worker holding a job's lease may. Returns
  * how many went back.
@@ -183,7 +194,7 @@ export async function completeJobs(
 export async function postponeJobs(
   db: Kysely<Database>,
   jobs: readonly Job[],
-  runAfter: number,
+  wait: { readonly until: number; readonly why: string },
   nowMs: number,
 ): Promise<number> {
   let postponed = 0
@@ -203,7 +214,8 @@ export async function postponeJobs(
           locked_by: null,
           locked_until: null,
           attempts: eb('attempts', '-', 1),
-          run_after: runAfter,
+          run_after: wait.until,
+          last_error: `waiting: ${wait.why}`,
           updated_at: nowMs,
         }))
         .where('id', 'in', ids.slice(start, start + 1000))

@@ -12,6 +12,7 @@ import {
   strategyIssues,
   campaignMessageKey,
   restDelayMs,
+  isGated,
   type Campaign,
   type CampaignStatus,
 } from './campaign-definition.js'
@@ -19,7 +20,6 @@ import type { CampaignDeps, CampaignProblem } from './campaign-ports.js'
 import { getCampaign, insertCampaign, moveCampaignStatus } from './campaigns.repository.js'
 import { enqueueJobs, type NewJob } from './job-queue.js'
 import { planCampaign } from './plan-campaign.js'
-import { isGated } from './pilot-gate.js'
 
 /** The queue campaign sends travel on. */
 export const CAMPAIGN_QUEUE = 'campaign-send'
@@ -172,6 +172,19 @@ export async function launchCampaign(
   if (isGated(campaign.pilot)) {
     const counterpart = pilot.size - pilotSent
     const rest = treated.length - pilotSent
+    if (campaign.pilot.waitHours < 1) {
+      // Stored before create refused it: a gate needs a wait to judge.
+      return err({
+        type: 'invalid_campaign',
+        problems: [
+          {
+            path: 'pilot.waitHours',
+            code: 'no_pilot_comparison',
+            message: `promoteIf ${campaign.pilot.promoteIf} judges the pilot on what it did during the wait; give it waitHours of at least 1`,
+          },
+        ],
+      })
+    }
     if (pilotSent === 0 || counterpart === 0 || rest === 0) {
       return err({
         type: 'invalid_campaign',

@@ -9,6 +9,9 @@ import { runCampaignWorker } from './campaign-worker.js'
 import { createCampaign, launchCampaign } from './launch-campaign.js'
 import { recordInteraction } from '../recommend/recommend.repository.js'
 import { decidePilot, pilotGate } from './pilot-gate.js'
+import { claimJobs } from './job-queue.js'
+import { CAMPAIGN_QUEUE } from './launch-campaign.js'
+import { moveCustomerRows } from '../../store/customer-tables.js'
 
 const HOUR = 3_600_000
 
@@ -270,8 +273,11 @@ describeEachEngine('a gated pilot', (current) => {
     // No worker ran during the wait: pilot and rest are claimed together, a day late.
     const late = launchedAt + 72 * HOUR
     f.clock.set(late)
-    const round = await runCampaignWorker(f.deps, { workerId: 'w1' })
-    expect(round).toMatchObject({ claimed: 20, sent: 10, skipped: 0, failed: 0 })
+    // Batches of 12: the first holds pilot and rest; the rest it holds goes back, and so does
+    // the rest no one has claimed yet, in one statement.
+    const round = await runCampaignWorker(f.deps, { workerId: 'w1', batchSize: 12 })
+    expect(round).toMatchObject({ sent: 10, skipped: 0, failed: 0 })
+    expect(round.claimed).toBeLessThan(20)
     const restJobs = await current()
       .db.selectFrom('jobs')
       .selectAll()
@@ -279,7 +285,12 @@ describeEachEngine('a gated pilot', (current) => {
       .execute()
     expect(restJobs).toHaveLength(10)
     for (const job of restJobs) {
-      expect(job).toMatchObject({ attempts: 0, locked_by: null, run_after: late + 48 * HOUR })
+      expect(job).toMatchObject({
+        attempts: 0,
+        locked_by: null,
+        run_after: late + 48 * HOUR,
+        last_error: 'waiting: the pilot is still being sent',
+      })
     }
     expect((await getCampaign(current().db, campaignId))?.pilotDecision).toBeNull()
     // An hour before the pilot's wait ends, nothing is due.
@@ -311,6 +322,66 @@ describeEachEngine('a gated pilot', (current) => {
       estimate: -(30 + 10 * 4.5),
     })
     expect(decision?.high).toBeLessThan(0)
+  })
+
+  it('does not wait for pilot sends that will never be recorded: a dead job, a merged customer', async () => {
+    const f = campaignFixture(current())
+    const { campaignId, launchedAt } = await gated(f, 'not-worse')
+    const pilotRows = await current()
+      .db.selectFrom('campaign_assignments')
+      .select('customer_id')
+      .where('grp', '=', 'treatment')
+      .where('pilot', '=', 1)
+      .orderBy('customer_id')
+      .execute()
+    // A worker takes the first send and dies, on every attempt: the next claim marks it dead.
+    let t = launchedAt
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await claimJobs(current(), {
+        queue: CAMPAIGN_QUEUE,
+        workerId: 'crashing',
+        limit: 1,
+        leaseMs: 1000,
+        nowMs: t,
+      })
+      t += 2000
+    }
+    // Another piloted customer is merged into a newcomer before their send: the job names the
+    // customer merged away, the assignment moved to the newcomer, who gets the message.
+    const [newcomer] = await f.addCustomers(1, { from: 100 })
+    await current()
+      .db.insertInto('merges')
+      .values({
+        id: 'mrg_test',
+        customer_id: newcomer!,
+        merged_customer_id: pilotRows[1]!.customer_id,
+        identities: '[]',
+        reason: 'test',
+        message_id: null,
+        merged_at: t,
+      })
+      .execute()
+    await moveCustomerRows(current().db, pilotRows[1]!.customer_id, newcomer!)
+    f.clock.set(t)
+    expect(await runCampaignWorker(f.deps, { workerId: 'w1' })).toMatchObject({ sent: 9 })
+    expect(f.handed).toContain(newcomer)
+    expect(f.handed).not.toContain(pilotRows[1]!.customer_id)
+    const dead = await current()
+      .db.selectFrom('campaign_assignments')
+      .select(['send_status', 'send_reason'])
+      .where('customer_id', '=', pilotRows[0]!.customer_id)
+      .executeTakeFirstOrThrow()
+    expect(dead).toEqual({
+      send_status: 'failed',
+      send_reason: 'dead: lease expired on the last attempt',
+    })
+    // A wait after the last pilot send, the rest is judged and sent.
+    f.clock.set(t + 48 * HOUR)
+    expect(await runCampaignWorker(f.deps, { workerId: 'w1' })).toMatchObject({ sent: 10 })
+    const campaign = await getCampaign(current().db, campaignId)
+    expect(campaign?.pilotDecision).toMatchObject({ promoted: true, judgedAt: t + 48 * HOUR })
+    // Nothing is left waiting: the campaign is sent.
+    expect(campaign?.status).toBe('sent')
   })
 
   it('the first decision stands: a worker that decides later on other figures is refused', async () => {

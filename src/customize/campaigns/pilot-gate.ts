@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely'
 import { parseJsonObject } from '../../core/json.js'
 import type { Database } from '../../store/database.js'
+import { CAMPAIGN_QUEUE } from './launch-campaign.js'
 import {
+  campaignMessageKey,
+  isGated,
   PilotDecisionSchema,
   restDelayMs,
   type Campaign,
@@ -15,11 +18,6 @@ import {
   type UpliftReport,
 } from './campaign-report.js'
 import type { GroupOutcome } from './uplift.js'
-
-/** Whether the rest of this campaign waits on a decision from its pilot. */
-export function isGated(pilot: PilotConfig | null): pilot is PilotConfig {
-  return pilot !== null && pilot.promoteIf !== 'always' && pilot.share < 1
-}
 
 const showMetric = {
   conversion: 'conversion rate',
@@ -114,18 +112,18 @@ export async function pilotGate(
   }
   const waitMs = restDelayMs(campaign.pilot)
   const restDue = campaign.launchedAt + waitMs
-  const progress = await db
-    .selectFrom('campaign_assignments')
-    .select((eb) => [
-      eb.fn
-        .sum<number | string | null>(sql`CASE WHEN send_status = 'queued' THEN 1 ELSE 0 END`)
-        .as('queued'),
-      sql<number | string | null>`MAX(sent_at)`.as('last_sent'),
-    ])
-    .where('campaign_id', '=', campaign.id)
-    .where('grp', '=', 'treatment')
-    .where('pilot', '=', 1)
-    .executeTakeFirst()
+  // A pilot send still to come has a live job; one whose job is gone (dead after its leases
+  // ran out, or its customer merged into another) will never be recorded, so it is not waited for.
+  const keyPrefix = campaignMessageKey(campaign.id, '')
+  const progress = await sql<{ queued: number | string | null; last_sent: number | string | null }>`
+    SELECT SUM(CASE WHEN a.send_status = 'queued' AND j.status IN ('queued', 'running')
+        THEN 1 ELSE 0 END) AS queued,
+      MAX(a.sent_at) AS last_sent
+    FROM campaign_assignments a
+    LEFT JOIN jobs j ON j.idempotency_key = ${keyPrefix} || a.customer_id
+    WHERE a.campaign_id = ${campaign.id} AND a.grp = 'treatment' AND a.pilot = 1`
+    .execute(db)
+    .then((r) => r.rows[0])
   if (Number(progress?.queued ?? 0) > 0) {
     // Not all of the pilot is out: it needs its whole wait after the last send, at the least.
     return {
@@ -222,4 +220,26 @@ export async function readPilotFeedback(
     else pilot = outcome
   }
   return { pilot, counterpart }
+}
+
+/**
+ * Sends every queued job of a campaign's rest (treated, outside the pilot, not yet recorded)
+ * that would come due before `until` to `until`, with `why` as its last error for operators: one
+ * statement, so a waiting rest is not claimed and handed back batch by batch. Returns how many.
+ */
+export async function postponeRest(
+  db: Kysely<Database>,
+  campaignId: string,
+  wait: { readonly until: number; readonly why: string },
+  nowMs: number,
+): Promise<number> {
+  const result = await sql`
+    UPDATE jobs SET run_after = ${wait.until}, last_error = ${`waiting: ${wait.why}`},
+      updated_at = ${nowMs}
+    WHERE queue = ${CAMPAIGN_QUEUE} AND status = 'queued' AND run_after < ${wait.until}
+      AND idempotency_key IN (
+        SELECT ${campaignMessageKey(campaignId, '')} || customer_id FROM campaign_assignments
+        WHERE campaign_id = ${campaignId} AND grp = 'treatment' AND pilot = 0
+          AND send_status = 'queued')`.execute(db)
+  return Number(result.numAffectedRows ?? 0)
 }

@@ -43,7 +43,11 @@ function pilotText(c: Campaign): string | null {
     p.promoteIf === 'always'
       ? 'the rest follows whatever the pilot does'
       : `the rest is sent ${p.promoteIf === 'better' ? 'only if the pilot does significantly better' : 'unless the pilot does significantly worse'} on ${p.promoteOn} than its holdout counterpart`
-  return `Pilot: the most active ${formatPercent(p.share)} first, the rest ${p.waitHours} h later; ${gate}.`
+  const when =
+    p.promoteIf === 'always'
+      ? `${p.waitHours} h later`
+      : `${p.waitHours} h after the last pilot send`
+  return `Pilot: the most active ${formatPercent(p.share)} first, the rest ${when}; ${gate}.`
 }
 
 /** Campaigns newest first, with strategy, channel/topic, status and audience; pick some to compare. */
