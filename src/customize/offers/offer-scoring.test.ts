@@ -244,24 +244,38 @@ describe('Thompson sampling on a simulated shop', () => {
   }
   const rounds = 3000
 
-  it('has sublinear regret and picks the best offer most of the time, whatever the seed', () => {
+  it('has sublinear regret and picks the best offer most of the time, on nearly every seed', () => {
     const uniform = sumRange(
       simulateOfferPolicy(world, { rounds, seed: 1, policy: 'uniform' }).regret,
       0,
       rounds,
     )
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
-        const { regret, choseBest } = simulateOfferPolicy(world, { rounds, seed })
-        const firstHalf = sumRange(regret, 0, rounds / 2)
-        const secondHalf = sumRange(regret, rounds / 2, rounds)
-        const where = `seed ${seed}: regret ${firstHalf.toFixed(1)} then ${secondHalf.toFixed(1)}`
-        // Linear regret would make both halves equal; logarithmic makes the second far smaller.
-        expect(secondHalf, where).toBeLessThan(0.8 * firstHalf)
-        expect(firstHalf + secondHalf, where).toBeLessThan(0.4 * uniform)
-        expect(sumRange(choseBest, rounds - 500, rounds) / 500, where).toBeGreaterThan(0.85)
-      }),
-      { numRuns: 25 },
-    )
+    // Regret is random: on about 1 seed in 300 (measured over 2,000) a late run of bad luck
+    // breaks one of the per-seed bounds, so a run of 25 random seeds allows two such seeds and
+    // judges the rest in aggregate. A policy with linear regret fails every seed.
+    const seeds = fc.sample(fc.integer({ min: 0, max: 2 ** 31 - 1 }), 25)
+    const ratios: number[] = []
+    const failures: string[] = []
+    for (const seed of seeds) {
+      const { regret, choseBest } = simulateOfferPolicy(world, { rounds, seed })
+      const firstHalf = sumRange(regret, 0, rounds / 2)
+      const secondHalf = sumRange(regret, rounds / 2, rounds)
+      const lateBest = sumRange(choseBest, rounds - 500, rounds) / 500
+      ratios.push(secondHalf / firstHalf)
+      // Linear regret would make both halves equal; logarithmic makes the second far smaller.
+      if (!(
+        secondHalf < 0.8 * firstHalf &&
+        firstHalf + secondHalf < 0.4 * uniform &&
+        lateBest > 0.85
+      )) {
+        failures.push(
+          `seed ${seed}: regret ${firstHalf.toFixed(1)} then ${secondHalf.toFixed(1)} (uniform ${uniform.toFixed(1)}), best ${(100 * lateBest).toFixed(0)} % late`,
+        )
+      }
+    }
+    expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(2)
+    ratios.sort((x, y) => x - y)
+    // The median seed's second half has about 0.14 of the first half's regret.
+    expect(ratios[12]!, `ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}`).toBeLessThan(0.4)
   })
 })
