@@ -97,7 +97,13 @@ interface CellRow {
   revenue_squares: number | string | null
 }
 
-const EMPTY: GroupOutcome = { customers: 0, conversions: 0, revenue: 0, revenueSquares: 0 }
+/** A group with no one in it. */
+export const EMPTY_OUTCOME: GroupOutcome = {
+  customers: 0,
+  conversions: 0,
+  revenue: 0,
+  revenueSquares: 0,
+}
 
 function add(a: GroupOutcome, b: GroupOutcome): GroupOutcome {
   return {
@@ -236,7 +242,7 @@ async function hasCounterpartRows(db: Kysely<Database>, campaignId: string): Pro
 export interface CampaignOutcomes {
   readonly treatment: GroupOutcome
   readonly holdout: GroupOutcome
-  /** The pilot (treated) and its counterpart in the holdout; EMPTY without them. */
+  /** The pilot (treated) and its counterpart in the holdout; EMPTY_OUTCOME without them. */
   readonly pilot: GroupOutcome
   readonly pilotHoldout: GroupOutcome
   /**
@@ -261,10 +267,10 @@ export async function readCampaignOutcomes(
 ): Promise<CampaignOutcomes> {
   const counterpart = campaign.pilot !== null && (await hasCounterpartRows(db, campaign.id))
   const cells = await readCells(db, campaign, counterpart ? restOpensAfterMs(campaign) : 0, nowMs)
-  let treatment = EMPTY
-  let holdout = EMPTY
-  let pilot = EMPTY
-  let pilotHoldout = EMPTY
+  let treatment = EMPTY_OUTCOME
+  let holdout = EMPTY_OUTCOME
+  let pilot = EMPTY_OUTCOME
+  let pilotHoldout = EMPTY_OUTCOME
   const strata = new Map<string, { treatment: number; holdout: number }>()
   const byVariant = new Map<string, { treatment: GroupOutcome; holdout: GroupOutcome }>()
   for (const row of cells) {
@@ -281,7 +287,7 @@ export async function readCampaignOutcomes(
     else s.treatment += o.customers
     strata.set(row.stratum, s)
     if (row.variant !== null) {
-      const v = byVariant.get(row.variant) ?? { treatment: EMPTY, holdout: EMPTY }
+      const v = byVariant.get(row.variant) ?? { treatment: EMPTY_OUTCOME, holdout: EMPTY_OUTCOME }
       if (held) v.holdout = add(v.holdout, o)
       else v.treatment = add(v.treatment, o)
       byVariant.set(row.variant, v)
@@ -326,7 +332,7 @@ export async function campaignReport(
   ]
   const hasPilot = campaign.pilot !== null && pilot.customers > 0
   // None for campaigns launched before counterparts were recorded, or a holdout too small.
-  const hasCounterpart = hasPilot && outcomes.counterpart && pilotHoldout.customers > 0
+  const hasCounterpart = hasPilot && outcomes.counterpart
   const rest = subtract(treatment, pilot)
   const restHoldout = subtract(holdout, pilotHoldout)
   if (hasPilot) {
@@ -346,7 +352,7 @@ export async function campaignReport(
     }
   }
   const variants: VariantReport[] = (campaign.variants ?? []).map((v) => {
-    const cell = byVariant.get(v.segmentId) ?? { treatment: EMPTY, holdout: EMPTY }
+    const cell = byVariant.get(v.segmentId) ?? { treatment: EMPTY_OUTCOME, holdout: EMPTY_OUTCOME }
     return {
       segmentId: v.segmentId,
       templateName: v.templateName,

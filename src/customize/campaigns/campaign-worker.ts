@@ -4,7 +4,12 @@ import type { Database } from '../../store/database.js'
 import { InfrastructureError } from '../../core/errors.js'
 import type { SendError, SendOutcome } from '../../interact/send-request.js'
 import type { Result } from '../../core/result.js'
-import { campaignMessageKey, restOpensAfterMs, type Campaign } from './campaign-definition.js'
+import {
+  campaignMessageKey,
+  isGated,
+  restOpensAfterMs,
+  type Campaign,
+} from './campaign-definition.js'
 import { pilotGate, postponeRest, type PilotGate } from './pilot-gate.js'
 import type {
   CampaignDeps,
@@ -336,16 +341,19 @@ async function startCampaignBatch(
   const nowMs = deps.interact.clock.now()
   const timings = report.timings
   let started = performance.now()
-  const assignments = await readAssignments(db, known.id, jobs.map(customerOf))
-  await followMerges(db, known.id, jobs.map(customerOf), assignments)
+  const customerIds = jobs.map(customerOf)
+  const assignments = await readAssignments(db, known.id, customerIds)
+  await followMerges(db, known.id, customerIds, assignments)
   // A gated rest waits for its pilot's decision (made once, for every worker): asked for only
   // when the batch holds some of the rest.
   let campaign = known
   let gate: PilotGate | null = null
-  const restClaimed = jobs.some((job) => {
-    const a = assignments.get(customerOf(job))
-    return a !== undefined && a.sendStatus === 'queued' && !a.pilot
-  })
+  const restClaimed =
+    isGated(known.pilot) &&
+    customerIds.some((id) => {
+      const a = assignments.get(id)
+      return a !== undefined && a.sendStatus === 'queued' && !a.pilot
+    })
   if (restClaimed) {
     gate = await pilotGate(db, known, nowMs)
     if (gate?.state === 'decided' && known.pilotDecision === null) {

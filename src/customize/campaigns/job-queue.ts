@@ -151,6 +151,18 @@ export async function claimJobs(store: QueueStore, options: ClaimOptions): Promi
   return rows.map(toJob).sort((a, b) => a.runAfter - b.runAfter || (a.id < b.id ? -1 : 1))
 }
 
+/** Job ids by the worker holding their lease; jobs no one holds are left out. */
+function idsByLeaseHolder(jobs: readonly Job[]): Map<string, string[]> {
+  const byWorker = new Map<string, string[]>()
+  for (const job of jobs) {
+    if (job.lockedBy === null) continue
+    const ids = byWorker.get(job.lockedBy) ?? []
+    ids.push(job.id)
+    byWorker.set(job.lockedBy, ids)
+  }
+  return byWorker
+}
+
 /**
  * Marks jobs done. Only the worker still holding a job's lease may: a worker whose lease ran
  * out (and whose job another worker took) is refused. Returns the ids acknowledged.
@@ -161,14 +173,7 @@ export async function completeJobs(
   nowMs: number,
 ): Promise<Set<string>> {
   const done = new Set<string>()
-  const byWorker = new Map<string, string[]>()
-  for (const job of jobs) {
-    if (job.lockedBy === null) continue
-    const ids = byWorker.get(job.lockedBy) ?? []
-    ids.push(job.id)
-    byWorker.set(job.lockedBy, ids)
-  }
-  for (const [worker, ids] of byWorker) {
+  for (const [worker, ids] of idsByLeaseHolder(jobs)) {
     for (let start = 0; start < ids.length; start += 1000) {
       const rows = await db
         .updateTable('jobs')
@@ -198,14 +203,7 @@ export async function postponeJobs(
   nowMs: number,
 ): Promise<number> {
   let postponed = 0
-  const byWorker = new Map<string, string[]>()
-  for (const job of jobs) {
-    if (job.lockedBy === null) continue
-    const ids = byWorker.get(job.lockedBy) ?? []
-    ids.push(job.id)
-    byWorker.set(job.lockedBy, ids)
-  }
-  for (const [worker, ids] of byWorker) {
+  for (const [worker, ids] of idsByLeaseHolder(jobs)) {
     for (let start = 0; start < ids.length; start += 1000) {
       const result = await db
         .updateTable('jobs')

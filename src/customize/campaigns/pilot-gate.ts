@@ -12,6 +12,7 @@ import {
   type PilotDecision,
 } from './campaign-definition.js'
 import {
+  EMPTY_OUTCOME,
   readCampaignOutcomes,
   upliftReport,
   type ReportInterval,
@@ -206,9 +207,8 @@ export async function readPilotFeedback(
       GROUP BY a.customer_id, a.grp
     ) per_customer
     GROUP BY grp`.execute(db)
-  const empty: GroupOutcome = { customers: 0, conversions: 0, revenue: 0, revenueSquares: 0 }
-  let pilot = empty
-  let counterpart = empty
+  let pilot = EMPTY_OUTCOME
+  let counterpart = EMPTY_OUTCOME
   for (const row of result.rows) {
     const outcome: GroupOutcome = {
       customers: Number(row.customers),
